@@ -1,0 +1,89 @@
+/** Audit log storage: append inside the caller's transaction, read back for verification. */
+import type { Queryable } from '../storage/db.ts';
+import { entryHash, verifyChain, type AuditEntry, type ChainFault } from './chain.ts';
+
+export interface AuditInput {
+  at: Date;
+  actor: string | null;
+  action: string;
+  entityType: string;
+  entityId: string;
+  before?: unknown;
+  after?: unknown;
+  requestId?: string | null;
+}
+
+/** Appends one entry; must run in the same transaction as the change it records. */
+export async function appendAudit(tx: Queryable, input: AuditInput): Promise<AuditEntry & { hash: string }> {
+  // Bumping the head row takes its row lock, so concurrent appends queue here.
+  const [head] = await tx.query<{ seq: number; hash: string }>(
+    'update audit_head set seq = seq + 1 where id = 1 returning seq, hash',
+  );
+  const entry: AuditEntry = {
+    seq: head.seq,
+    at: input.at.toISOString(),
+    actor: input.actor,
+    action: input.action,
+    entityType: input.entityType,
+    entityId: input.entityId,
+    before: normalise(input.before),
+    after: normalise(input.after),
+    requestId: input.requestId ?? null,
+  };
+  const hash = entryHash(entry, head.hash);
+  await tx.query(
+    `insert into audit_log (seq, at, actor, action, entity_type, entity_id, before, after, request_id, prev_hash, hash)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [entry.seq, entry.at, entry.actor, entry.action, entry.entityType, entry.entityId,
+      jsonParam(entry.before), jsonParam(entry.after), entry.requestId, head.hash, hash],
+  );
+  await tx.query('update audit_head set hash = $1 where id = 1', [hash]);
+  return { ...entry, hash };
+}
+
+/** JSON round trip, so what is hashed equals what jsonb gives back (dates → strings, undefined dropped). */
+function normalise(value: unknown): unknown {
+  return value === undefined || value === null ? null : JSON.parse(JSON.stringify(value));
+}
+
+function jsonParam(value: unknown): string | null {
+  return value === null ? null : JSON.stringify(value);
+}
+
+interface AuditRow {
+  seq: number; at: Date; actor: string | null; action: string; entity_type: string; entity_id: string;
+  before: unknown; after: unknown; request_id: string | null; prev_hash: string; hash: string;
+}
+
+export async function verifyAuditLog(db: Queryable, batch = 5000): Promise<{ entries: number; faults: ChainFault[] }> {
+  const [head] = await db.query<{ seq: number; hash: string }>('select seq, hash from audit_head where id = 1');
+  const rows: (AuditEntry & { prevHash: string; hash: string })[] = [];
+  let after = 0;
+  for (;;) {
+    const page = await db.query<AuditRow>('select * from audit_log where seq > $1 order by seq limit $2', [after, batch]);
+    for (const r of page) {
+      rows.push({
+        seq: r.seq, at: r.at.toISOString(), actor: r.actor, action: r.action, entityType: r.entity_type,
+        entityId: r.entity_id, before: r.before, after: r.after, requestId: r.request_id, prevHash: r.prev_hash, hash: r.hash,
+      });
+    }
+    if (page.length < batch) break;
+    after = page[page.length - 1].seq;
+  }
+  return { entries: rows.length, faults: verifyChain(rows, head) };
+}
+
+export interface AuditRecord extends AuditEntry { hash: string }
+
+export async function listAudit(db: Queryable, filter: { entityType?: string; entityId?: string; limit: number; beforeSeq?: number }): Promise<AuditRecord[]> {
+  const rows = await db.query<AuditRow>(
+    `select * from audit_log
+      where ($1::text is null or entity_type = $1) and ($2::text is null or entity_id = $2) and ($3::bigint is null or seq < $3)
+      order by seq desc limit $4`,
+    [filter.entityType ?? null, filter.entityId ?? null, filter.beforeSeq ?? null, filter.limit],
+  );
+  return rows.map((r) => ({
+    seq: r.seq, at: r.at.toISOString(), actor: r.actor, action: r.action, entityType: r.entity_type,
+    entityId: r.entity_id, before: r.before, after: r.after, requestId: r.request_id, hash: r.hash,
+  }));
+}

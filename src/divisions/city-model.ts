@@ -1,0 +1,76 @@
+/**
+ * The city model in memory: the versioned division tree and a spatial index over every
+ * unit grid, loaded from the database at start. A point resolves to its grid, and the grid's
+ * community code leads up the tree as of the date asked, so a case from 2025 in today's
+ * 两江新区 still resolves to 江北区.
+ */
+import type { Queryable } from '../storage/db.ts';
+import { PolygonIndex } from '../geo/point-index.ts';
+import { DivisionTree } from './tree.ts';
+import type { DivisionLevel, DivisionVersion, Geometry, ManagementZone } from './model.ts';
+import { loadVersions, loadZones, streamGrids } from './store.ts';
+
+export interface GridRef { code: string; communityCode: string; name: string }
+
+export interface DivisionRef { code: string; name: string; provisional: boolean }
+
+export interface Location {
+  date: string;
+  grid: { code: string; name: string };
+  community: DivisionRef;
+  street: DivisionRef;
+  district: DivisionRef;
+  city: DivisionRef;
+  /** The management zone running this street's center, when there is one (重庆高新区, 万盛经开区). */
+  zone: { code: string; name: string } | null;
+}
+
+const ref = (d: DivisionVersion): DivisionRef => ({ code: d.code, name: d.name, provisional: d.provisional });
+
+export class CityModel {
+  readonly tree: DivisionTree;
+  readonly zones: readonly ManagementZone[];
+  readonly #grids: PolygonIndex<GridRef>;
+  readonly #zoneOfStreet = new Map<string, ManagementZone>();
+
+  constructor(tree: DivisionTree, zones: readonly ManagementZone[], grids: PolygonIndex<GridRef>) {
+    this.tree = tree;
+    this.zones = zones;
+    this.#grids = grids;
+    for (const zone of zones) for (const street of zone.streetCodes) this.#zoneOfStreet.set(street, zone);
+  }
+
+  static async load(db: Queryable): Promise<CityModel> {
+    const [versions, zones] = await Promise.all([loadVersions(db), loadZones(db)]);
+    const items: { value: GridRef; geometry: Geometry }[] = [];
+    for await (const page of streamGrids(db)) {
+      for (const g of page) items.push({ value: { code: g.code, communityCode: g.communityCode, name: g.name }, geometry: g.geometry });
+    }
+    return new CityModel(new DivisionTree(versions), zones, new PolygonIndex(items));
+  }
+
+  get gridCount(): number {
+    return this.#grids.size;
+  }
+
+  /** Grid, community, street, district and city of a WGS84 point as of `date`; undefined outside the city. */
+  locate(lon: number, lat: number, date: string): Location | undefined {
+    const grid = this.#grids.find(lon, lat);
+    if (!grid) return undefined;
+    const chain = this.tree.ancestors(grid.communityCode, date);
+    const byLevel = new Map<DivisionLevel, DivisionVersion>(chain.map((d) => [d.level, d]));
+    const community = byLevel.get('community');
+    const street = byLevel.get('street');
+    const district = byLevel.get('district');
+    const city = byLevel.get('city');
+    // A grid whose community did not exist yet on that date has no answer for that date.
+    if (!community || !street || !district || !city) return undefined;
+    const zone = this.#zoneOfStreet.get(street.code);
+    return {
+      date,
+      grid: { code: grid.code, name: grid.name },
+      community: ref(community), street: ref(street), district: ref(district), city: ref(city),
+      zone: zone ? { code: zone.code, name: zone.name } : null,
+    };
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Point-in-polygon lookup over many polygons (grids, communities, …).
+ *
+ * Polygons are split into their parts; every part's rings go into one flat
+ * Float64Array, and a uniform bucket grid over the parts' bounding boxes gives
+ * the few candidates to test. Lookups allocate nothing.
+ */
+import type { Geometry } from '../divisions/model.ts';
+import { polygonsOf } from './polygon.ts';
+
+export interface PolygonIndexOptions {
+  /** Buckets per polygon part; more buckets mean fewer candidates per lookup and more memory. */
+  bucketsPerPart?: number;
+}
+
+export class PolygonIndex<T> {
+  /** Number of items indexed (items with empty geometry included). */
+  readonly size: number;
+  private readonly values: T[];
+  /** Item index of each part, ascending. */
+  private readonly partItem: Int32Array;
+  /** minX, minY, maxX, maxY of each part. */
+  private readonly partBox: Float64Array;
+  /** Rings of part p are ringStart[p] … ringStart[p + 1] - 1. */
+  private readonly ringStart: Int32Array;
+  /** Coordinates of ring r are coords[coordStart[r] … coordStart[r + 1] - 1], open, x/y interleaved. */
+  private readonly coordStart: Int32Array;
+  private readonly coords: Float64Array;
+  private readonly minX: number;
+  private readonly minY: number;
+  private readonly maxX: number;
+  private readonly maxY: number;
+  private readonly nx: number;
+  private readonly ny: number;
+  private readonly scaleX: number;
+  private readonly scaleY: number;
+  /** Parts overlapping bucket b are bucketParts[bucketStart[b] … bucketStart[b + 1] - 1], ascending. */
+  private readonly bucketStart: Int32Array;
+  private readonly bucketParts: Int32Array;
+
+  constructor(items: readonly { value: T; geometry: Geometry }[], options: PolygonIndexOptions = {}) {
+    this.size = items.length;
+    this.values = items.map((item) => item.value);
+
+    let partCount = 0;
+    let ringCount = 0;
+    let coordCount = 0;
+    for (const item of items) {
+      for (const polygon of polygonsOf(item.geometry)) {
+        if (!polygon[0] || polygon[0].length < 3) continue;
+        partCount++;
+        for (const ring of polygon) {
+          ringCount++;
+          coordCount += 2 * ring.length;
+        }
+      }
+    }
+
+    const partItem = new Int32Array(partCount);
+    const partBox = new Float64Array(4 * partCount);
+    const ringStart = new Int32Array(partCount + 1);
+    const coordStart = new Int32Array(ringCount + 1);
+    const coords = new Float64Array(coordCount);
+    let minX = Infinity;
+    let minY = Infinity;
+    let maxX = -Infinity;
+    let maxY = -Infinity;
+    let p = 0;
+    let r = 0;
+    let c = 0;
+    items.forEach((item, index) => {
+      for (const polygon of polygonsOf(item.geometry)) {
+        if (!polygon[0] || polygon[0].length < 3) continue;
+        partItem[p] = index;
+        ringStart[p] = r;
+        let bx0 = Infinity;
+        let by0 = Infinity;
+        let bx1 = -Infinity;
+        let by1 = -Infinity;
+        polygon.forEach((ring, k) => {
+          coordStart[r++] = c;
+          const n = ring.length;
+          // The closing vertex is implied by the crossing test.
+          const closed = n > 1 && ring[0][0] === ring[n - 1][0] && ring[0][1] === ring[n - 1][1];
+          for (let i = 0; i < (closed ? n - 1 : n); i++) {
+            const x = ring[i][0];
+            const y = ring[i][1];
+            coords[c++] = x;
+            coords[c++] = y;
+            if (k === 0) {
+              if (x < bx0) bx0 = x;
+              if (x > bx1) bx1 = x;
+              if (y < by0) by0 = y;
+              if (y > by1) by1 = y;
+            }
+          }
+        });
+        partBox[4 * p] = bx0;
+        partBox[4 * p + 1] = by0;
+        partBox[4 * p + 2] = bx1;
+        partBox[4 * p + 3] = by1;
+        if (bx0 < minX) minX = bx0;
+        if (by0 < minY) minY = by0;
+        if (bx1 > maxX) maxX = bx1;
+        if (by1 > maxY) maxY = by1;
+        p++;
+      }
+    });
+    ringStart[partCount] = r;
+    coordStart[ringCount] = c;
+    this.partItem = partItem;
+    this.partBox = partBox;
+    this.ringStart = ringStart;
+    this.coordStart = coordStart;
+    this.coords = coords.subarray(0, c);
+
+    if (partCount === 0) {
+      minX = minY = maxX = maxY = 0;
+    }
+    this.minX = minX;
+    this.minY = minY;
+    this.maxX = maxX;
+    this.maxY = maxY;
+
+    // Square-ish buckets sized so that there are about bucketsPerPart of them per part.
+    const width = Math.max(maxX - minX, 1e-9);
+    const height = Math.max(maxY - minY, 1e-9);
+    const target = Math.max(1, Math.round(partCount * (options.bucketsPerPart ?? 4)));
+    const side = Math.sqrt((width * height) / target);
+    const nx = Math.min(Math.max(1, Math.ceil(width / side)), 1 << 14);
+    const ny = Math.min(Math.max(1, Math.ceil(height / side)), 1 << 14);
+    this.nx = nx;
+    this.ny = ny;
+    this.scaleX = nx / width;
+    this.scaleY = ny / height;
+
+    // Counting pass, then fill: a CSR layout keeps each bucket's parts contiguous.
+    const bucketStart = new Int32Array(nx * ny + 1);
+    for (let q = 0; q < partCount; q++) {
+      const [x0, y0, x1, y1] = this.bucketRange(q);
+      for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) bucketStart[y * nx + x + 1]++;
+    }
+    for (let b = 0; b < nx * ny; b++) bucketStart[b + 1] += bucketStart[b];
+    const fill = bucketStart.slice(0, nx * ny);
+    const bucketParts = new Int32Array(bucketStart[nx * ny]);
+    for (let q = 0; q < partCount; q++) {
+      const [x0, y0, x1, y1] = this.bucketRange(q);
+      for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) bucketParts[fill[y * nx + x]++] = q;
+    }
+    this.bucketStart = bucketStart;
+    this.bucketParts = bucketParts;
+  }
+
+  private bucketRange(part: number): [number, number, number, number] {
+    const box = this.partBox;
+    return [
+      this.column(box[4 * part]),
+      this.row(box[4 * part + 1]),
+      this.column(box[4 * part + 2]),
+      this.row(box[4 * part + 3]),
+    ];
+  }
+
+  private column(x: number): number {
+    const i = Math.floor((x - this.minX) * this.scaleX);
+    return i < 0 ? 0 : i >= this.nx ? this.nx - 1 : i;
+  }
+
+  private row(y: number): number {
+    const i = Math.floor((y - this.minY) * this.scaleY);
+    return i < 0 ? 0 : i >= this.ny ? this.ny - 1 : i;
+  }
+
+  /**
+   * The value of the first item (in input order) whose geometry contains the
+   * point, holes excluded; undefined if none does.
+   */
+  find(lon: number, lat: number): T | undefined {
+    if (!(lon >= this.minX && lon <= this.maxX && lat >= this.minY && lat <= this.maxY)) return undefined;
+    const b = this.row(lat) * this.nx + this.column(lon);
+    const box = this.partBox;
+    const parts = this.bucketParts;
+    for (let k = this.bucketStart[b], end = this.bucketStart[b + 1]; k < end; k++) {
+      const p = parts[k];
+      const o = 4 * p;
+      if (lon < box[o] || lat < box[o + 1] || lon > box[o + 2] || lat > box[o + 3]) continue;
+      if (this.inPart(p, lon, lat)) return this.values[this.partItem[p]];
+    }
+    return undefined;
+  }
+
+  /** Even-odd over all rings of the part, which is how holes are excluded. */
+  private inPart(part: number, lon: number, lat: number): boolean {
+    const coords = this.coords;
+    const coordStart = this.coordStart;
+    let inside = false;
+    for (let r = this.ringStart[part], rEnd = this.ringStart[part + 1]; r < rEnd; r++) {
+      const start = coordStart[r];
+      const end = coordStart[r + 1];
+      let xj = coords[end - 2];
+      let yj = coords[end - 1];
+      for (let i = start; i < end; i += 2) {
+        const xi = coords[i];
+        const yi = coords[i + 1];
+        if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
+        xj = xi;
+        yj = yi;
+      }
+    }
+    return inside;
+  }
+}

@@ -1,0 +1,54 @@
+/** Turns every failure into problem+json; anything unexpected is logged and answered 500. */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Problem, problemBody, type ErrorCode, type FieldError } from './errors.ts';
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'CY_MALFORMED_BODY',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'CY_MALFORMED_BODY',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'CY_PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'CY_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'CY_MALFORMED_BODY',
+  FST_ERR_CTP_INVALID_TYPE: 'CY_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_BAD_URL: 'CY_VALIDATION',
+  FST_ERR_ASYNC_CONSTRAINT: 'CY_VALIDATION',
+};
+
+export function toProblem(error: FastifyError | Error): Problem | undefined {
+  if (error instanceof Problem) return error;
+  const fe = error as FastifyError;
+  if (fe.validation) {
+    const errors: FieldError[] = fe.validation.map((v) => ({
+      pointer: `/${fe.validationContext ?? 'body'}${v.instancePath ?? ''}`,
+      message: v.message ?? 'invalid',
+    }));
+    return new Problem('CY_VALIDATION', `${errors[0]?.pointer ?? fe.validationContext}: ${errors[0]?.message ?? fe.message}`, errors);
+  }
+  if (fe.code && FASTIFY_CODES[fe.code]) return new Problem(FASTIFY_CODES[fe.code], fe.message);
+  if (error instanceof SyntaxError) return new Problem('CY_MALFORMED_BODY', error.message);
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const byStatus: Record<number, ErrorCode> = { 401: 'CY_UNAUTHENTICATED', 404: 'CY_NOT_FOUND', 405: 'CY_METHOD_NOT_ALLOWED', 413: 'CY_PAYLOAD_TOO_LARGE', 415: 'CY_UNSUPPORTED_MEDIA_TYPE', 429: 'CY_RATE_LIMITED' };
+    return new Problem(byStatus[fe.statusCode] ?? 'CY_VALIDATION', fe.message);
+  }
+  return undefined;
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Problem) {
+  return reply
+    .status(problem.status)
+    .type('application/problem+json; charset=utf-8')
+    .send(problemBody(problem, request.url.split('?')[0], request.id));
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const problem = toProblem(error);
+    if (problem) {
+      if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+      return sendProblem(reply, request, problem);
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return sendProblem(reply, request, new Problem('CY_INTERNAL', 'The server failed to handle this request; it has been logged.'));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, new Problem('CY_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)));
+}

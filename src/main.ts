@@ -1,0 +1,64 @@
+/**
+ * Process entry for `chengyun serve`: read config, open storage, migrate, load the city
+ * model, listen; on SIGTERM/SIGINT stop taking requests, finish those in flight, close storage.
+ */
+import { pino, type Logger } from 'pino';
+import { makeContext, type AppContext } from './app.ts';
+import type { Config } from './config.ts';
+import { CityModel } from './divisions/city-model.ts';
+import { countDivisions } from './divisions/store.ts';
+import { buildServer, type ChengyunServer } from './http/server.ts';
+import { openDb, type Db } from './storage/db.ts';
+import { migrate } from './storage/migrate.ts';
+
+export function makeLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'], censor: '[redacted]' },
+  });
+}
+
+export async function openStorage(config: Config, log: Logger): Promise<Db> {
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const applied = await migrate(db);
+  if (applied.length) log.info({ applied }, 'migrations applied');
+  return db;
+}
+
+export class NotSeededError extends Error {}
+
+export async function loadContext(config: Config, db: Db, log: Logger): Promise<AppContext> {
+  if ((await countDivisions(db)) === 0) {
+    throw new NotSeededError('The database has no city model yet: run `chengyun seed` (or `npm start` for the demo).');
+  }
+  const started = performance.now();
+  const city = await CityModel.load(db);
+  log.info({ grids: city.gridCount, ms: Math.round(performance.now() - started) }, 'city model loaded');
+  return makeContext({ config, db, city, log });
+}
+
+export interface Running { server: ChengyunServer; ctx: AppContext; url: string; stop(): Promise<void> }
+
+export async function serve(ctx: AppContext): Promise<Running> {
+  const server = await buildServer(ctx);
+  const address = await server.listen({ host: ctx.config.host, port: ctx.config.port });
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      ctx.log.info('shutting down: finishing requests in flight');
+      await server.close();
+      await ctx.db.close();
+      ctx.log.info('stopped');
+    })();
+    return stopping;
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      stop().then(() => process.exit(0), (error) => {
+        ctx.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+    });
+  }
+  return { server, ctx, url: ctx.config.publicUrl ?? address, stop };
+}

@@ -1,0 +1,99 @@
+/**
+ * The database handle: one PostgreSQL dialect, two deployments.
+ * Embedded PGlite in a data folder by default; a PostgreSQL server when DATABASE_URL is set.
+ * Both return the same JavaScript types: int8 and numeric-free counts as numbers,
+ * `date` as 'YYYY-MM-DD' strings, timestamptz as Date, jsonb parsed.
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import pg from 'pg';
+
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'embedded' | 'postgres';
+  /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a script of several statements (migrations). */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const INT8 = 20;
+const DATE = 1082;
+
+function parseInt8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${value} exceeds the safe integer range`);
+  return n;
+}
+
+export async function openEmbedded(dataDir: string | undefined): Promise<Db> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const lite = new PGlite(dataDir, {
+    parsers: { [pgliteTypes.DATE]: (v: string) => v, [pgliteTypes.INT8]: parseInt8 },
+  });
+  await lite.waitReady;
+  // PGlite runs one statement at a time; a queue keeps transactions from interleaving
+  // with queries issued by other requests meanwhile.
+  let tail: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  return {
+    kind: 'embedded',
+    query: <T>(sql: string, params?: readonly unknown[]) =>
+      serial(async () => (await lite.query<T>(sql, params as unknown[])).rows),
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
+      serial(() =>
+        lite.transaction(async (tx) =>
+          fn({ query: async <R>(sql: string, params?: readonly unknown[]) => (await tx.query<R>(sql, params as unknown[])).rows }),
+        ),
+      ),
+    exec: (sql: string) => serial(async () => { await lite.exec(sql); }),
+    close: () => serial(() => lite.close()),
+  };
+}
+
+export async function openServer(url: string): Promise<Db> {
+  const typeParser = (oid: number, format?: string) => {
+    if (oid === INT8) return parseInt8;
+    if (oid === DATE) return (v: string) => v;
+    return pg.types.getTypeParser(oid, format as 'text');
+  };
+  const pool = new pg.Pool({ connectionString: url, max: 10, types: { getTypeParser: typeParser } as pg.CustomTypesConfig });
+  // An idle client dropped by the server must not crash the process.
+  pool.on('error', () => undefined);
+  const probe = await pool.connect();
+  probe.release();
+  return {
+    kind: 'postgres',
+    query: async <T>(sql: string, params?: readonly unknown[]) => (await pool.query(sql, params as unknown[])).rows as T[],
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await fn({ query: async <R>(sql: string, params?: readonly unknown[]) => (await client.query(sql, params as unknown[])).rows as R[] });
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    exec: async (sql: string) => { await pool.query(sql); },
+    close: () => pool.end(),
+  };
+}
+
+export function openDb(options: { databaseUrl?: string; dataDir?: string }): Promise<Db> {
+  return options.databaseUrl ? openServer(options.databaseUrl) : openEmbedded(options.dataDir);
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../support/app.ts';
+import { verifyAuditLog } from '../../src/audit/index.ts';
+
+const app = await useTestApp();
+
+describe('hash-chained audit log', () => {
+  it('records every state change with who, when, before and after', async () => {
+    const admin = await app.as('admin');
+    const created = await app.server.inject({
+      method: 'POST', url: '/api/v1/users', headers: { ...admin, 'x-request-id': 'req-audit-1' },
+      payload: { username: 'audit.probe', displayName: '审计测试', password: 'AuditProbe2026', role: 'operator', unitId: 'C-500103' },
+    });
+    const id = created.json().id;
+    await app.server.inject({ method: 'PATCH', url: `/api/v1/users/${id}`, headers: admin, payload: { displayName: '审计测试二' } });
+    const log = await app.server.inject({ url: `/api/v1/audit?entityType=user&entityId=${id}`, headers: admin });
+    const [update, create] = log.json().items;
+    expect(create).toMatchObject({ action: 'user.create', requestId: 'req-audit-1', before: null, after: { username: 'audit.probe' } });
+    expect(update).toMatchObject({ action: 'user.update', before: { displayName: '审计测试' }, after: { displayName: '审计测试二' } });
+    const adminId = (await app.server.inject({ url: '/api/v1/auth/me', headers: admin })).json().user.id;
+    expect(update.actor).toBe(adminId);
+    expect(update.seq).toBeGreaterThan(create.seq);
+  });
+
+  it('verifies an intact chain and detects an edited row', async () => {
+    const admin = await app.as('admin');
+    const ok = await app.server.inject({ url: '/api/v1/audit/verify', headers: admin });
+    expect(ok.json()).toMatchObject({ ok: true, faults: [] });
+    expect(ok.json().entries).toBeGreaterThan(3);
+    const [victim] = await app.ctx.db.query<{ seq: number }>(`select seq from audit_log where action = 'user.update' order by seq limit 1`);
+    await app.ctx.db.query(`update audit_log set after = jsonb_set(after, '{displayName}', '"篡改"') where seq = $1`, [victim.seq]);
+    const tampered = await verifyAuditLog(app.ctx.db);
+    expect(tampered.faults).toContainEqual(expect.objectContaining({ seq: victim.seq, problem: 'hash-mismatch' }));
+    const api = await app.server.inject({ url: '/api/v1/audit/verify', headers: admin });
+    expect(api.json().ok).toBe(false);
+  });
+
+  it('detects a deleted row and a deleted tail', async () => {
+    const [{ max }] = await app.ctx.db.query<{ max: number }>('select max(seq)::int as max from audit_log');
+    await app.ctx.db.query('delete from audit_log where seq = 2');
+    const gap = await verifyAuditLog(app.ctx.db);
+    expect(gap.faults).toContainEqual(expect.objectContaining({ seq: 3, problem: 'gap' }));
+    expect(gap.faults).toContainEqual(expect.objectContaining({ seq: 3, problem: 'broken-link' }));
+    await app.ctx.db.query('delete from audit_log where seq = $1', [max]);
+    const tail = await verifyAuditLog(app.ctx.db);
+    expect(tail.faults).toContainEqual(expect.objectContaining({ problem: 'head-mismatch' }));
+  });
+
+  it('is readable only at the city center', async () => {
+    expect((await app.server.inject({ url: '/api/v1/audit', headers: await app.as('yuzhong.admin') })).statusCode).toBe(403);
+    expect((await app.server.inject({ url: '/api/v1/audit/verify', headers: await app.as('city.operator') })).statusCode).toBe(403);
+  });
+});

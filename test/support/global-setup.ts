@@ -1,0 +1,36 @@
+/** Migrates and seeds the template database once per run (city model, organisation, demo accounts). */
+import { rmSync, mkdirSync } from 'node:fs';
+import { openDb } from '../../src/storage/db.ts';
+import { migrate } from '../../src/storage/migrate.ts';
+import { seedCityModel } from '../../src/divisions/seed.ts';
+import { CityModel } from '../../src/divisions/city-model.ts';
+import { seedDemoUsers, seedUnits } from '../../src/org/seed.ts';
+import { newId } from '../../src/ids.ts';
+import { adminQuery, backend, serverUrl, TEMPLATE_DB, TEMPLATE_DIR, TMP_ROOT } from './backend.ts';
+
+/** The date the template's organisation is derived for (after the 2026 reform). */
+export const SEED_DATE = '2026-06-01';
+
+export default async function setup(): Promise<void> {
+  const started = performance.now();
+  mkdirSync(TMP_ROOT, { recursive: true });
+  let target: { databaseUrl?: string; dataDir?: string };
+  if (backend === 'postgres') {
+    await adminQuery(`drop database if exists ${TEMPLATE_DB} with (force)`);
+    await adminQuery(`create database ${TEMPLATE_DB}`);
+    target = { databaseUrl: serverUrl(TEMPLATE_DB) };
+  } else {
+    rmSync(TMP_ROOT, { recursive: true, force: true });
+    mkdirSync(TMP_ROOT, { recursive: true });
+    target = { dataDir: TEMPLATE_DIR };
+  }
+  const db = await openDb(target);
+  const at = new Date(`${SEED_DATE}T02:00:00Z`);
+  await migrate(db);
+  await seedCityModel(db, at);
+  const city = await CityModel.load(db);
+  await seedUnits(db, city, SEED_DATE, at);
+  await seedDemoUsers(db, at, newId);
+  await db.close();
+  process.stderr.write(`test template (${backend}) ready in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+}
