@@ -37,6 +37,9 @@ export async function loadContext(config: Config, db: Db, log: Logger): Promise<
   return makeContext({ config, db, city, log });
 }
 
+/** Longest a request in flight may take to finish after a stop signal. */
+const SHUTDOWN_GRACE_MS = 25_000;
+
 export interface Running { server: ChengyunServer; ctx: AppContext; url: string; stop(): Promise<void> }
 
 export async function serve(ctx: AppContext): Promise<Running> {
@@ -46,7 +49,14 @@ export async function serve(ctx: AppContext): Promise<Running> {
   const stop = () => {
     stopping ??= (async () => {
       ctx.log.info('shutting down: finishing requests in flight');
-      await server.close();
+      const closing = server.close();
+      // Keep-alive connections turn idle once their request is answered; close them as they do,
+      // and after a grace period close whatever is left.
+      const sweep = setInterval(() => server.server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => server.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await closing;
+      clearInterval(sweep);
+      clearTimeout(deadline);
       await ctx.db.close();
       ctx.log.info('stopped');
     })();

@@ -7,8 +7,8 @@
 import type { Queryable } from '../storage/db.ts';
 import { PolygonIndex } from '../geo/point-index.ts';
 import { DivisionTree } from './tree.ts';
-import type { DivisionLevel, DivisionVersion, Geometry, ManagementZone } from './model.ts';
-import { loadVersions, loadZones, streamGrids } from './store.ts';
+import type { DivisionLevel, DivisionVersion, ManagementZone } from './model.ts';
+import { loadAllGrids, loadGridIndexSnapshot, loadVersions, loadZones, saveGridIndexSnapshot } from './store.ts';
 
 export interface GridRef { code: string; communityCode: string; name: string }
 
@@ -40,13 +40,18 @@ export class CityModel {
     for (const zone of zones) for (const street of zone.streetCodes) this.#zoneOfStreet.set(street, zone);
   }
 
-  static async load(db: Queryable): Promise<CityModel> {
-    const [versions, zones] = await Promise.all([loadVersions(db), loadZones(db)]);
-    const items: { value: GridRef; geometry: Geometry }[] = [];
-    for await (const page of streamGrids(db)) {
-      for (const g of page) items.push({ value: { code: g.code, communityCode: g.communityCode, name: g.name }, geometry: g.geometry });
+  /** Loads the model; the grid index comes from its stored snapshot, rebuilt (and stored) when absent. */
+  static async load(db: Queryable, now: Date = new Date()): Promise<CityModel> {
+    const [versions, zones, snapshot] = await Promise.all([loadVersions(db), loadZones(db), loadGridIndexSnapshot(db)]);
+    let grids: PolygonIndex<GridRef>;
+    if (snapshot) {
+      grids = PolygonIndex.fromBuffer<GridRef>(snapshot.data);
+    } else {
+      const rows = await loadAllGrids(db);
+      grids = new PolygonIndex(rows.map((g) => ({ value: { code: g.code, communityCode: g.communityCode, name: g.name }, geometry: g.geometry })));
+      if (rows.length > 0) await saveGridIndexSnapshot(db, rows.length, grids.toBuffer(), now);
     }
-    return new CityModel(new DivisionTree(versions), zones, new PolygonIndex(items));
+    return new CityModel(new DivisionTree(versions), zones, grids);
   }
 
   get gridCount(): number {

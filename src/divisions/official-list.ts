@@ -13,15 +13,9 @@ import type { DivisionLevel, DivisionVersion } from './model.ts';
 import { DIVISION_LEVELS } from './model.ts';
 import { assertIntegrity, isIsoDate, parentLevelOf } from './change-sets.ts';
 
-export interface OfficialListRow {
+export interface OfficialListRow extends Pick<DivisionVersion, 'code' | 'name' | 'level' | 'parentCode' | 'validFrom' | 'validTo'> {
   /** Line of the file the record starts on (1 is the header). */
   line: number;
-  code: string;
-  name: string;
-  level: DivisionLevel;
-  parentCode: string | null;
-  validFrom: string;
-  validTo: string | null;
   replaces: string | null;
 }
 

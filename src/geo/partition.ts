@@ -349,8 +349,8 @@ function hilbertIndex(x: number, y: number): number {
     d += s * s * ((3 * rx) ^ ry);
     if (ry === 0) {
       if (rx === 1) {
-        x = s - 1 - x;
-        y = s - 1 - y;
+        x = 65535 - x;
+        y = 65535 - y;
       }
       const t = x;
       x = y;

@@ -172,6 +172,58 @@ export class PolygonIndex<T> {
   }
 
   /**
+   * The whole index as one buffer (values as JSON, arrays as raw bytes), so a process can
+   * start from a stored snapshot instead of re-reading every polygon.
+   */
+  toBuffer(): Buffer {
+    const arrays = [this.partItem, this.partBox, this.ringStart, this.coordStart, this.coords, this.bucketStart, this.bucketParts];
+    const header = Buffer.from(JSON.stringify({
+      v: 1, size: this.size, values: this.values, lengths: arrays.map((a) => a.length),
+      box: [this.minX, this.minY, this.maxX, this.maxY], grid: [this.nx, this.ny, this.scaleX, this.scaleY],
+    }));
+    // Typed arrays are copied to 8-byte aligned offsets so they can be viewed in place when read.
+    const pad = (n: number) => (8 - (n % 8)) % 8;
+    let offset = 8 + header.length + pad(header.length);
+    const offsets = arrays.map((a) => {
+      const at = offset;
+      offset += a.byteLength + pad(a.byteLength);
+      return at;
+    });
+    const out = Buffer.alloc(offset);
+    out.writeUInt32LE(header.length, 0);
+    header.copy(out, 8);
+    arrays.forEach((a, i) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(out, offsets[i]));
+    return out;
+  }
+
+  static fromBuffer<T>(data: Uint8Array): PolygonIndex<T> {
+    // Copy once into a fresh, aligned buffer; the typed arrays then view it without copying.
+    const bytes = new Uint8Array(data.byteLength);
+    bytes.set(data);
+    const headerLength = new DataView(bytes.buffer).getUint32(0, true);
+    const header = JSON.parse(Buffer.from(bytes.buffer, 8, headerLength).toString('utf8')) as {
+      v: number; size: number; values: T[]; lengths: number[]; box: number[]; grid: number[];
+    };
+    if (header.v !== 1) throw new Error(`unknown PolygonIndex snapshot version ${header.v}`);
+    const kinds = [Int32Array, Float64Array, Int32Array, Int32Array, Float64Array, Int32Array, Int32Array] as const;
+    const pad = (n: number) => (8 - (n % 8)) % 8;
+    let offset = 8 + headerLength + pad(headerLength);
+    const arrays = kinds.map((Kind, i) => {
+      const array = new Kind(bytes.buffer, offset, header.lengths[i]);
+      offset += array.byteLength + pad(array.byteLength);
+      return array;
+    });
+    const index = Object.create(PolygonIndex.prototype) as PolygonIndex<T>;
+    Object.assign(index, {
+      size: header.size, values: header.values,
+      partItem: arrays[0], partBox: arrays[1], ringStart: arrays[2], coordStart: arrays[3], coords: arrays[4], bucketStart: arrays[5], bucketParts: arrays[6],
+      minX: header.box[0], minY: header.box[1], maxX: header.box[2], maxY: header.box[3],
+      nx: header.grid[0], ny: header.grid[1], scaleX: header.grid[2], scaleY: header.grid[3],
+    });
+    return index;
+  }
+
+  /**
    * The value of the first item (in input order) whose geometry contains the
    * point, holes excluded; undefined if none does.
    */

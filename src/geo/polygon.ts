@@ -130,10 +130,20 @@ export function centroidOf(geometry: Geometry): Position {
   return [ox + cx / (3 * area), oy + cy / (3 * area)];
 }
 
-/** Union of any number of geometries; the result follows polygon-clipping's winding (exteriors counter-clockwise). */
+/** Geometries per polygon-clipping call: the operands are passed as spread arguments. */
+const UNION_CHUNK = 10_000;
+
+/** Union of any number of geometries; exteriors come out counter-clockwise, holes clockwise. */
 export function union(geometries: Geometry[]): Geometry {
-  const parts = geometries.map((g) => g.coordinates as polygonClipping.MultiPolygon | polygonClipping.Polygon);
+  let parts = geometries.map((g) => g.coordinates as polygonClipping.Geom);
   if (parts.length === 0) return { type: 'MultiPolygon', coordinates: [] };
-  const result = polygonClipping.union(parts[0], ...parts.slice(1));
-  return geometryOf(result as PolygonCoords[]);
+  do {
+    const merged: polygonClipping.Geom[] = [];
+    for (let i = 0; i < parts.length; i += UNION_CHUNK) {
+      const chunk = parts.slice(i, i + UNION_CHUNK);
+      merged.push(polygonClipping.union(chunk[0], ...chunk.slice(1)));
+    }
+    parts = merged;
+  } while (parts.length > 1);
+  return geometryOf(parts[0] as PolygonCoords[]);
 }

@@ -15,7 +15,7 @@ export const backend: Backend = process.env.CHENGYUN_TEST_BACKEND === 'postgres'
 /** Server used by the postgres backend; `postgres` database is used for admin statements. */
 export const ADMIN_URL = process.env.CHENGYUN_TEST_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export const TMP_ROOT = resolve('.tmp/test');
+export const TMP_ROOT = resolve(`.tmp/test-${backend}`);
 export const TEMPLATE_DIR = join(TMP_ROOT, 'template-embedded');
 export const TEMPLATE_DB = 'chengyun_test_template';
 
