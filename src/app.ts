@@ -9,6 +9,7 @@ import type { CityModel } from './divisions/city-model.ts';
 import { calendarDate, systemClock, type Clock } from './clock.ts';
 import type { IdGenerator } from './ids.ts';
 import { newId } from './ids.ts';
+import { MemoryEventBus, type EventBus } from './events/bus.ts';
 
 export interface AppContext {
   config: Config;
@@ -17,11 +18,13 @@ export interface AppContext {
   clock: Clock;
   newId: IdGenerator;
   log: Logger;
+  /** Domain events out: live consoles, inboxes, webhooks. */
+  bus: EventBus;
   /** Today's calendar date in the city's time zone. */
   today(): string;
 }
 
-export function makeContext(parts: { config: Config; db: Db; city: CityModel; log: Logger; clock?: Clock; newId?: IdGenerator }): AppContext {
+export function makeContext(parts: { config: Config; db: Db; city: CityModel; log: Logger; clock?: Clock; newId?: IdGenerator; bus?: EventBus }): AppContext {
   const clock = parts.clock ?? systemClock;
   return {
     config: parts.config,
@@ -30,6 +33,7 @@ export function makeContext(parts: { config: Config; db: Db; city: CityModel; lo
     log: parts.log,
     clock,
     newId: parts.newId ?? newId,
+    bus: parts.bus ?? new MemoryEventBus((error, event) => parts.log.error({ err: error, event: event.type }, 'event handler failed')),
     today: () => calendarDate(clock(), parts.config.timeZone),
   };
 }

@@ -10,6 +10,8 @@ import { countDivisions } from './divisions/store.ts';
 import { buildServer, type ChengyunServer } from './http/server.ts';
 import { openDb, type Db } from './storage/db.ts';
 import { migrate } from './storage/migrate.ts';
+import { startCaseTimerWorker } from './cases/timers.ts';
+import { startWebhookWorker } from './notify/index.ts';
 
 export function makeLogger(config: Config): Logger {
   return pino({
@@ -45,10 +47,15 @@ export interface Running { server: ChengyunServer; ctx: AppContext; url: string;
 export async function serve(ctx: AppContext): Promise<Running> {
   const server = await buildServer(ctx);
   const address = await server.listen({ host: ctx.config.host, port: ctx.config.port });
+  // Outbound webhooks: deliveries are claimed with skip-locked, so every node runs a worker.
+  const stopWebhooks = startWebhookWorker(ctx, { intervalMs: 1000 });
+  // SLA timers: claimed with skip-locked in the transaction that records their effect.
+  const stopCaseTimers = startCaseTimerWorker(ctx, { intervalMs: 2000 });
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       ctx.log.info('shutting down: finishing requests in flight');
+      await stopCaseTimers();
       const closing = server.close();
       // Keep-alive connections turn idle once their request is answered; close them as they do,
       // and after a grace period close whatever is left.
@@ -57,6 +64,7 @@ export async function serve(ctx: AppContext): Promise<Running> {
       await closing;
       clearInterval(sweep);
       clearTimeout(deadline);
+      await stopWebhooks();
       await ctx.db.close();
       ctx.log.info('stopped');
     })();

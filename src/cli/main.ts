@@ -10,6 +10,7 @@ import { seedCityModel } from '../divisions/seed.ts';
 import { CityModel } from '../divisions/city-model.ts';
 import { importBoundaries, importOfficialList, type BoundaryLevel } from '../divisions/imports.ts';
 import { seedUnits, seedDemoUsers, DEMO_ACCOUNTS, DEMO_PASSWORD } from '../org/seed.ts';
+import { seedResponsibilityRules } from '../routing/index.ts';
 import { renameDivisionCode, findUserByName, getUnit, insertUser, listUsersOfUnits, updateUser, revokeTokensOf } from '../org/store.ts';
 import { hashPassword, passwordProblem } from '../org/passwords.ts';
 import { ROLES, type Role } from '../org/model.ts';
@@ -66,6 +67,8 @@ async function seed(config: Config, db: Db, demo: boolean): Promise<void> {
   const city = await CityModel.load(db);
   const units = await seedUnits(db, city, calendarDate(at, config.timeZone), at);
   process.stderr.write(units.skipped ? '  organisation already present, left as is\n' : `  ${units.units} centers and departments\n`);
+  const rules = await seedResponsibilityRules(db, at);
+  process.stderr.write(rules.skipped ? '  responsibility list already present, left as is\n' : `  ${rules.rules} responsibility rules (权责清单)\n`);
   if (demo) {
     const created = await seedDemoUsers(db, at, newId);
     process.stderr.write(`  ${created} demo accounts created\n`);

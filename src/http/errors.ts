@@ -35,11 +35,14 @@ export class Problem extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly errors: FieldError[] | undefined;
-  constructor(code: ErrorCode, detail?: string, errors?: FieldError[]) {
+  /** Extension members (RFC 9457 §3.2), e.g. the actions still allowed on a case. */
+  readonly extensions: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, detail?: string, errors?: FieldError[], extensions?: Record<string, unknown>) {
     super(detail ?? ERRORS[code].title);
     this.code = code;
     this.status = ERRORS[code].status;
     this.errors = errors;
+    this.extensions = extensions;
   }
 }
 
@@ -52,6 +55,7 @@ export interface ProblemBody {
   instance?: string;
   requestId?: string;
   errors?: FieldError[];
+  [extension: string]: unknown;
 }
 
 export function problemBody(problem: Problem, instance?: string, requestId?: string): ProblemBody {
@@ -64,6 +68,7 @@ export function problemBody(problem: Problem, instance?: string, requestId?: str
     ...(instance ? { instance } : {}),
     ...(requestId ? { requestId } : {}),
     ...(problem.errors ? { errors: problem.errors } : {}),
+    ...problem.extensions,
   };
 }
 

@@ -10,6 +10,8 @@ export const ProblemSchema = Type.Object({
   instance: Type.Optional(Type.String()),
   requestId: Type.Optional(Type.String()),
   errors: Type.Optional(Type.Array(Type.Object({ pointer: Type.String(), message: Type.String() }))),
+  allowedActions: Type.Optional(Type.Array(Type.String(), { description: 'On a refused case action: the actions you may take now' })),
+  currentVersion: Type.Optional(Type.Integer({ description: 'On a version conflict: the current version of the resource' })),
 }, { description: 'RFC 9457 problem details' });
 
 const problemRef = Type.Unsafe({ $ref: 'Problem#' });

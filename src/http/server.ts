@@ -16,6 +16,7 @@ import { systemRoutes } from './system-routes.ts';
 import { orgRoutes } from '../org/routes.ts';
 import { divisionRoutes } from '../divisions/routes.ts';
 import { auditRoutes } from '../audit/routes.ts';
+import { caseRoutes } from '../cases/routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -63,6 +64,7 @@ export async function buildServer(ctx: AppContext) {
         { name: 'org', description: 'Centers, departments and users (组织机构)' },
         { name: 'divisions', description: 'Administrative divisions, grids and geo lookup (行政区划, 网格)' },
         { name: 'audit', description: 'Hash-chained audit log (审计日志)' },
+        { name: 'cases', description: 'The case closed loop (案件闭环): intake, workflow actions, timeline, photos' },
       ],
     },
   });
@@ -74,6 +76,10 @@ export async function buildServer(ctx: AppContext) {
   await app.register(orgRoutes, { ctx, prefix: '/api/v1' });
   await app.register(divisionRoutes, { ctx, prefix: '/api/v1' });
   await app.register(auditRoutes, { ctx, prefix: '/api/v1' });
+  await app.register(caseRoutes, { ctx, prefix: '/api/v1' });
+  await app.register((await import('../sla/routes.ts')).slaRoutes, { ctx, prefix: '/api/v1' });
+  await app.register((await import('../notify/routes.ts')).notifyRoutes, { ctx, prefix: '/api/v1' });
+  await app.register((await import('../routing/routes.ts')).routingRoutes, { ctx, prefix: '/api/v1' });
   await app.ready();
   return app;
 }

@@ -1,28 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { useTestApp } from '../support/app.ts';
 import { wgs84ToGcj02 } from '../../src/geo/crs.ts';
-import { pointInGeometry } from '../../src/geo/polygon.ts';
+import { pointIn as pointInDivision } from '../support/geo.ts';
 
 const app = await useTestApp();
 
-/** A point inside a division's stored outline: its first grid's centre region, found via the API. */
-async function pointIn(code: string, headers: Record<string, string>): Promise<[number, number]> {
-  const res = await app.server.inject({ url: `/api/v1/divisions/${code}/geometry`, headers });
-  expect(res.statusCode).toBe(200);
-  const geometry = res.json().geometry;
-  const ring: [number, number][] = geometry.type === 'Polygon' ? geometry.coordinates[0] : geometry.coordinates[0][0];
-  const xs = ring.map((p) => p[0]);
-  const ys = ring.map((p) => p[1]);
-  // Scan a lattice over the bbox for a point inside (outlines are not convex).
-  for (let i = 1; i < 40; i++) {
-    for (let j = 1; j < 40; j++) {
-      const x = Math.min(...xs) + ((Math.max(...xs) - Math.min(...xs)) * i) / 40;
-      const y = Math.min(...ys) + ((Math.max(...ys) - Math.min(...ys)) * j) / 40;
-      if (pointInGeometry(geometry, x, y)) return [x, y];
-    }
-  }
-  throw new Error(`no point found in ${code}`);
-}
+const pointIn = (code: string, headers: Record<string, string>) => pointInDivision(app, code, headers);
 
 describe('the stored city model', () => {
   it('has the exact 2023 division counts before the reform and 37 districts after it', () => {

@@ -16,7 +16,7 @@ import { cloneTemplate } from './backend.ts';
 export interface TestApp {
   ctx: AppContext;
   server: ChengyunServer;
-  /** Moves the test clock. */
+  /** Moves the test clock (sign-ins made before may have expired: `as` signs in again). */
   setNow(iso: string): void;
   /** Signs in a demo account; returns headers carrying its token. */
   as(username: string): Promise<Record<string, string>>;
@@ -40,7 +40,10 @@ export async function startTestApp(options: { now?: string } = {}): Promise<Test
   const app: TestApp = {
     ctx,
     server,
-    setNow: (iso) => { now = new Date(iso); },
+    setNow: (iso) => {
+      now = new Date(iso);
+      tokens.clear();
+    },
     async as(username) {
       let token = tokens.get(username);
       if (!token) {

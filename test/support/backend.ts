@@ -15,9 +15,14 @@ export const backend: Backend = process.env.CHENGYUN_TEST_BACKEND === 'postgres'
 /** Server used by the postgres backend; `postgres` database is used for admin statements. */
 export const ADMIN_URL = process.env.CHENGYUN_TEST_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export const TMP_ROOT = resolve(`.tmp/test-${backend}`);
+/**
+ * Per-run names, chosen by the global setup and handed to the test workers through the
+ * environment, so two runs on one machine never share a template.
+ */
+const RUN = process.env.CHENGYUN_TEST_RUN ?? `${process.pid}`;
+export const TMP_ROOT = resolve(`.tmp/test-${backend}-${RUN}`);
 export const TEMPLATE_DIR = join(TMP_ROOT, 'template-embedded');
-export const TEMPLATE_DB = 'chengyun_test_template';
+export const TEMPLATE_DB = `chengyun_test_template_${RUN}`;
 
 export function serverUrl(database: string): string {
   const url = new URL(ADMIN_URL);

@@ -6,12 +6,15 @@ import { seedCityModel } from '../../src/divisions/seed.ts';
 import { CityModel } from '../../src/divisions/city-model.ts';
 import { seedDemoUsers, seedUnits } from '../../src/org/seed.ts';
 import { newId } from '../../src/ids.ts';
-import { adminQuery, backend, serverUrl, TEMPLATE_DB, TEMPLATE_DIR, TMP_ROOT } from './backend.ts';
+import { seedResponsibilityRules } from '../../src/routing/index.ts';
+// Fix this run's id before backend.ts computes its names; workers inherit it.
+process.env.CHENGYUN_TEST_RUN ??= `${process.pid}`;
+const { adminQuery, backend, serverUrl, TEMPLATE_DB, TEMPLATE_DIR, TMP_ROOT } = await import('./backend.ts');
 
 /** The date the template's organisation is derived for (after the 2026 reform). */
 export const SEED_DATE = '2026-06-01';
 
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => Promise<void>> {
   const started = performance.now();
   mkdirSync(TMP_ROOT, { recursive: true });
   let target: { databaseUrl?: string; dataDir?: string };
@@ -31,6 +34,11 @@ export default async function setup(): Promise<void> {
   const city = await CityModel.load(db);
   await seedUnits(db, city, SEED_DATE, at);
   await seedDemoUsers(db, at, newId);
+  await seedResponsibilityRules(db, at);
   await db.close();
   process.stderr.write(`test template (${backend}) ready in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  return async () => {
+    rmSync(TMP_ROOT, { recursive: true, force: true });
+    if (backend === 'postgres') await adminQuery(`drop database if exists ${TEMPLATE_DB} with (force)`);
+  };
 }

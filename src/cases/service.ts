@@ -1,0 +1,343 @@
+/**
+ * The case loop's service: intake (上报), actions through the workflow table, reads scoped
+ * to the caller. Each change is one transaction: the case row (optimistic version), its
+ * timeline entry, its SLA timers, notifications and the audit entry; events go out after
+ * the commit.
+ */
+import { createHash } from 'node:crypto';
+import type { AppContext } from '../app.ts';
+import { appendAudit } from '../audit/index.ts';
+import { categoryByCode } from '../categories/catalogue.ts';
+import type { DomainEvent } from '../events/bus.ts';
+import { toWgs84, type Crs } from '../geo/crs.ts';
+import { Problem, notFound } from '../http/errors.ts';
+import { notifyUsers } from '../notify/index.ts';
+import { unitDirectory, type UnitDirectory } from '../org/directory.ts';
+import type { Principal } from '../org/model.ts';
+import type { Queryable } from '../storage/db.ts';
+import { actorOf, canSee, districtCenterId, isDispatchTarget, maskPhone, reachOf, relationsOf, seesPhone } from './access.ts';
+import type { AppealType, Channel, Urgency } from './model.ts';
+import { recommendUnit, reference } from './reference.ts';
+import { clockRunOf, planSla, timersFor } from './sla-plan.ts';
+import * as store from './store.ts';
+import type { Case, CaseFilter, TimelineEntry } from './store.ts';
+import { ACTION_ZH, allowedActions, OPEN_STATUSES, STATUS_ZH, transition, type CaseAction, type CaseStatus, type Command, type Effect } from './workflow.ts';
+
+export interface IntakeInput {
+  channel: Channel;
+  appealType: AppealType;
+  categoryCode?: string;
+  domain?: string;
+  urgency: Urgency;
+  title?: string;
+  description: string;
+  address?: string;
+  location: { lon: number; lat: number; crs: Crs };
+  reporter?: { name?: string; phone?: string };
+  photos?: string[];
+}
+
+/** Who is reporting: a signed-in user, or a system client (Open311 key, sensor bridge). */
+export type Reporter = { principal: Principal; requestId: string } | { client: string; requestId: string };
+
+export interface CaseView extends Omit<Case, 'reporterPhone'> {
+  reporterPhone: string | null;
+  statusName: string;
+  overdue: boolean;
+  allowedActions: CaseAction[];
+  ownerUnitName: string | null;
+  assigneeUnitName: string | null;
+}
+
+export function view(ctx: AppContext, principal: Principal | null, c: Case, units: UnitDirectory): CaseView {
+  const relations = principal ? relationsOf(principal, c, units) : new Set<never>();
+  const now = ctx.clock();
+  return {
+    ...c,
+    reporterPhone: principal && seesPhone(principal, relations) ? c.reporterPhone : maskPhone(c.reporterPhone),
+    statusName: STATUS_ZH[c.status],
+    overdue: isOverdue(c, now),
+    allowedActions: principal ? allowedActions(c, actorOf(principal, c, units), now) : [],
+    ownerUnitName: units.get(c.ownerUnitId)?.name ?? null,
+    assigneeUnitName: c.assigneeUnitId ? units.get(c.assigneeUnitId)?.name ?? null : null,
+  };
+}
+
+export function isOverdue(c: Pick<Case, 'dueAt' | 'status'>, now: Date): boolean {
+  return !!c.dueAt && new Date(c.dueAt) < now && (OPEN_STATUSES as readonly string[]).includes(c.status);
+}
+
+function caseEvent(ctx: AppContext, type: string, c: Case, payload: Record<string, unknown>): DomainEvent {
+  return {
+    id: ctx.newId('evt'), type, at: ctx.clock().toISOString(), subject: { type: 'case', id: c.id },
+    scope: {
+      divisionCodes: ['500000', c.districtCode, c.streetCode, c.communityCode],
+      unitIds: [...new Set([c.ownerUnitId, ...(c.assigneeUnitId ? [c.assigneeUnitId] : []), ...c.tasks.map((t) => t.unitId)])],
+      userIds: c.reporterUserId ? [c.reporterUserId] : [],
+    },
+    payload: { number: c.number, status: c.status, statusName: STATUS_ZH[c.status], urgency: c.urgency, lon: c.lon, lat: c.lat, title: c.title, dueAt: c.dueAt, ...payload },
+  };
+}
+
+const requestHash = (input: IntakeInput) => createHash('sha256').update(JSON.stringify(input)).digest('hex');
+const reporterKey = (r: Reporter) => ('principal' in r ? `user:${r.principal.user.id}` : `client:${r.client}`);
+
+/** Intake (上报) from any channel. With an idempotency key, a retry returns the case the first call made. */
+export async function reportCase(ctx: AppContext, reporter: Reporter, input: IntakeInput, idempotencyKey?: string): Promise<{ case: Case; replayed: boolean }> {
+  const owner = reporterKey(reporter);
+  const hash = requestHash(input);
+  if (idempotencyKey) {
+    const earlier = await store.findIdempotent(ctx.db, owner, idempotencyKey);
+    if (earlier) return replay(ctx, earlier, hash);
+  }
+  const category = input.categoryCode ? categoryByCode(input.categoryCode) : undefined;
+  if (input.categoryCode && !category) throw new Problem('CY_UNPROCESSABLE', `unknown category ${input.categoryCode}`, [{ pointer: '/body/categoryCode', message: 'not in the category catalogue' }]);
+  await requirePhotos(ctx, input.photos ?? []);
+  const now = ctx.clock();
+  const today = ctx.today();
+  const [lon, lat] = toWgs84(input.location.lon, input.location.lat, input.location.crs);
+  const place = ctx.city.locate(lon, lat, today);
+  if (!place) throw new Problem('CY_OUT_OF_AREA', `(${input.location.lon}, ${input.location.lat}) ${input.location.crs.toUpperCase()} is not inside the city`);
+  const [ref, units] = await Promise.all([reference(ctx), unitDirectory(ctx)]);
+  const chain = [place.community.code, place.street.code, ...(place.zone ? [place.zone.code] : []), place.district.code, place.city.code];
+  const recommended = recommendUnit(ref, input.categoryCode ?? null, chain, today);
+  const streetCenter = `C-${place.street.code}`;
+  const districtCenter = districtCenterId({ districtCode: place.district.code }, place.zone?.code ?? null);
+  // Street centers own what the list gives to a street, and their own grid patrols; the
+  // district center triages the rest, including whatever no rule covers.
+  const ownerUnitId = recommended?.unitId === streetCenter || input.channel === 'patrol' ? streetCenter : districtCenter;
+  if (!units.get(ownerUnitId)) throw new Problem('CY_UNPROCESSABLE', `no center ${ownerUnitId} for this location`);
+  const principal = 'principal' in reporter ? reporter.principal : null;
+  const id = ctx.newId('case');
+  const draft: Case = {
+    id, number: '', version: 1, status: 'reported', suspendedFrom: null, channel: input.channel, appealType: input.appealType,
+    domain: input.domain ?? category?.domain ?? null, categoryCode: input.categoryCode ?? null, urgency: input.urgency,
+    title: input.title ?? (category ? `${category.name}` : input.description.slice(0, 30)), description: input.description,
+    address: input.address ?? null, lon: round6(lon), lat: round6(lat), gridCode: place.grid.code, communityCode: place.community.code,
+    streetCode: place.street.code, districtCode: place.district.code, locationDate: today,
+    reporterUserId: principal?.user.id ?? null,
+    reporterName: input.reporter?.name ?? principal?.user.displayName ?? null, reporterPhone: input.reporter?.phone ?? principal?.user.phone ?? null,
+    photos: input.photos ?? [], ownerUnitId, assigneeUnitId: null, recommendedUnitId: recommended?.unitId ?? null,
+    routingRuleId: recommended?.ruleId ?? null, tasks: [], reworkCount: 0, reopenCount: 0, extensionMinutes: 0, pendingExtension: null,
+    satisfaction: null, satisfactionComment: null, closedAt: null, masterId: null, sla: null, dueAt: null,
+    createdAt: now.toISOString(), updatedAt: now.toISOString(),
+  };
+  draft.sla = planSla(draft, null, [], now, ref.sla);
+  draft.dueAt = draft.sla?.dueAt ?? null;
+  try {
+    const created = await ctx.db.transaction(async (tx) => {
+      const serial = await store.nextSerial(tx, today, place.district.code);
+      draft.number = `${today.replaceAll('-', '')}${place.district.code}${String(serial).padStart(5, '0')}`;
+      if (idempotencyKey) await store.saveIdempotent(tx, owner, idempotencyKey, hash, id, now);
+      await store.insertCase(tx, draft);
+      await store.appendEvent(tx, id, {
+        at: now.toISOString(), action: 'report', fromStatus: null, toStatus: 'reported', actorUserId: principal?.user.id ?? null,
+        actorUnitId: principal?.unit?.id ?? null, note: null,
+        data: { channel: input.channel, ...('client' in reporter ? { client: reporter.client } : {}), recommendedUnitId: draft.recommendedUnitId, ownerUnitId },
+      });
+      await store.replaceTimers(tx, id, timersFor(draft, draft.sla, now, ref.sla, ctx.newId));
+      await notifyUsers(tx, { unitIds: [ownerUnitId], at: now, kind: 'case.created', title: `新案件 ${draft.number}`, body: draft.title, subject: { type: 'case', id } });
+      await appendAudit(tx, { at: now, actor: principal?.user.id ?? ('client' in reporter ? reporter.client : null), action: 'case.report', entityType: 'case', entityId: id, after: draft, requestId: reporter.requestId });
+      return draft;
+    });
+    ctx.bus.publish(caseEvent(ctx, 'case.created', created, {}));
+    return { case: created, replayed: false };
+  } catch (error) {
+    // Two concurrent retries with one key: the loser returns the winner's case.
+    if (idempotencyKey && isUniqueViolation(error)) {
+      const earlier = await store.findIdempotent(ctx.db, owner, idempotencyKey);
+      if (earlier) return replay(ctx, earlier, hash);
+    }
+    throw error;
+  }
+}
+
+async function replay(ctx: AppContext, earlier: { requestHash: string; caseId: string }, hash: string): Promise<{ case: Case; replayed: boolean }> {
+  if (earlier.requestHash !== hash) throw new Problem('CY_CONFLICT', 'this Idempotency-Key was used for a different report');
+  const c = await store.getCase(ctx.db, earlier.caseId);
+  if (!c) throw new Problem('CY_INTERNAL');
+  return { case: c, replayed: true };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string }).code === '23505';
+}
+
+const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+
+async function requirePhotos(ctx: AppContext, hashes: readonly string[]): Promise<void> {
+  if (hashes.length === 0) return;
+  const known = await store.existingPhotos(ctx.db, hashes);
+  const missing = hashes.filter((h) => !known.has(h));
+  if (missing.length) throw new Problem('CY_UNPROCESSABLE', `unknown photo ${missing[0]}: upload it first (POST /api/v1/photos)`);
+}
+
+/** The case if the caller may see it, else 404 (the same as a missing id). */
+export async function visibleCase(ctx: AppContext, principal: Principal, id: string): Promise<{ c: Case; units: UnitDirectory }> {
+  const [c, units] = await Promise.all([store.getCase(ctx.db, id), unitDirectory(ctx)]);
+  if (!c || !canSee(principal, c, units)) throw notFound('case', id);
+  return { c, units };
+}
+
+export async function getCaseView(ctx: AppContext, principal: Principal, id: string): Promise<CaseView> {
+  const { c, units } = await visibleCase(ctx, principal, id);
+  return view(ctx, principal, c, units);
+}
+
+export async function caseTimeline(ctx: AppContext, principal: Principal, id: string): Promise<{ events: (TimelineEntry & { actionName: string })[]; supervisions: store.Supervision[] }> {
+  await visibleCase(ctx, principal, id);
+  const [events, supervisions] = await Promise.all([store.timeline(ctx.db, id), store.supervisionsOf(ctx.db, id)]);
+  return { events: events.map((e) => ({ ...e, actionName: ACTION_ZH[e.action as CaseAction] ?? SYSTEM_ACTION_ZH[e.action] ?? e.action })), supervisions };
+}
+
+const SYSTEM_ACTION_ZH: Record<string, string> = { report: '上报', escalate: '超期升级', warn: '临期预警', 'close-merged': '随主案结案' };
+
+export type ListQuery = Omit<CaseFilter, 'streets' | 'unitIds' | 'reporterUserId' | 'overdueAt'> & { overdue?: boolean };
+
+export async function listCaseViews(ctx: AppContext, principal: Principal, query: ListQuery): Promise<CaseView[]> {
+  const units = await unitDirectory(ctx);
+  const reach = reachOf(principal, units);
+  const rows = await store.listCases(ctx.db, { ...query, ...reach, overdueAt: query.overdue ? ctx.clock() : undefined });
+  return rows.map((c) => view(ctx, principal, c, units));
+}
+
+/** Checks the inputs of a command that name other things (units, cases, photos). */
+async function validateCommand(ctx: AppContext, principal: Principal, c: Case, cmd: Command, units: UnitDirectory): Promise<void> {
+  const coversCase = (unitId: string) => {
+    const unit = units.get(unitId);
+    return unit && (unit.tier === 'city' || units.covers(unit, c.streetCode)) ? unit : undefined;
+  };
+  switch (cmd.action) {
+    case 'dispatch': {
+      const all = [cmd.unitId, ...(cmd.assistingUnitIds ?? [])];
+      if (new Set(all).size !== all.length) throw new Problem('CY_UNPROCESSABLE', 'the lead unit and assisting units must all differ');
+      for (const unitId of all) {
+        const unit = coversCase(unitId);
+        if (!unit || !isDispatchTarget(unit)) throw new Problem('CY_UNPROCESSABLE', `${unitId} is not a handling unit for this location`);
+      }
+      break;
+    }
+    case 'transfer': {
+      const unit = coversCase(cmd.toUnitId);
+      if (!unit || !unit.active || unit.id === c.ownerUnitId && cmd.toKind === 'center') throw new Problem('CY_UNPROCESSABLE', `cannot transfer to ${cmd.toUnitId}`);
+      if ((cmd.toKind === 'center') !== (unit.kind === 'center')) throw new Problem('CY_UNPROCESSABLE', `${cmd.toUnitId} is not a ${cmd.toKind}`);
+      break;
+    }
+    case 'merge': {
+      if (cmd.masterId === c.id) throw new Problem('CY_UNPROCESSABLE', 'a case cannot be merged into itself');
+      const master = await store.getCase(ctx.db, cmd.masterId);
+      if (!master || !canSee(principal, master, units)) throw new Problem('CY_UNPROCESSABLE', `unknown master case ${cmd.masterId}`);
+      if (master.status === 'merged' || !(OPEN_STATUSES as readonly string[]).includes(master.status)) {
+        throw new Problem('CY_UNPROCESSABLE', `master case ${master.number} is ${master.status}; merge into an open case`);
+      }
+      break;
+    }
+    case 'selfHandle': case 'confirmReport': case 'reportHandled': case 'verifyFix':
+      await requirePhotos(ctx, cmd.photos ?? []);
+      break;
+    default:
+      break;
+  }
+}
+
+function noteOf(cmd: Command): string | null {
+  if ('reason' in cmd) return cmd.reason;
+  if ('note' in cmd && cmd.note) return cmd.note;
+  if (cmd.action === 'evaluate') return cmd.comment ?? null;
+  return null;
+}
+
+/** Takes an action on a case. `expectedVersion` (If-Match) makes a stale client fail with 409. */
+export async function act(ctx: AppContext, principal: Principal, requestId: string, id: string, cmd: Command, expectedVersion?: number): Promise<CaseView> {
+  const { c, units } = await visibleCase(ctx, principal, id);
+  if (expectedVersion !== undefined && expectedVersion !== c.version) {
+    throw new Problem('CY_CONFLICT', `case ${c.number} is at version ${c.version}, not ${expectedVersion}; reload it`, undefined, { currentVersion: c.version });
+  }
+  const now = ctx.clock();
+  const actor = actorOf(principal, c, units);
+  const outcome = transition(c, cmd, actor, now);
+  if (!outcome.ok) {
+    throw new Problem(outcome.status === 403 ? 'CY_FORBIDDEN' : 'CY_CONFLICT', outcome.reason, undefined, { allowedActions: outcome.allowed, currentVersion: c.version });
+  }
+  await validateCommand(ctx, principal, c, cmd, units);
+  const ref = await reference(ctx);
+  const next: Case = {
+    ...c, ...outcome.next, version: c.version + 1, updatedAt: now.toISOString(),
+    ...(cmd.action === 'evaluate' ? { satisfactionComment: cmd.comment ?? null } : {}),
+  };
+  const recompute = outcome.effects.some((e) => e.type === 'recomputeSla');
+  const saved = await ctx.db.transaction(async (tx) => {
+    if (recompute) {
+      const startedAt = c.sla?.startedAt ?? c.createdAt;
+      const pauses = await store.suspensionsSince(tx, c.id, startedAt);
+      if (cmd.action === 'suspend' || cmd.action === 'resume') pauses.push({ type: cmd.action, at: now });
+      next.sla = planSla(next, c.sla, pauses, now, ref.sla);
+      next.dueAt = next.sla?.dueAt ?? null;
+    }
+    if (!(await store.updateCase(tx, next, c.version))) {
+      throw new Problem('CY_CONFLICT', `case ${c.number} was changed by someone else; reload it`, undefined, { currentVersion: c.version + 1 });
+    }
+    await store.appendEvent(tx, c.id, {
+      at: now.toISOString(), action: cmd.action, fromStatus: c.status, toStatus: next.status, actorUserId: principal.user.id,
+      actorUnitId: principal.unit?.id ?? null, note: noteOf(cmd), data: commandData(cmd),
+    });
+    if (recompute) {
+      const fired = next.sla?.stage ? await store.firedTimerKinds(tx, c.id, clockRunOf(next.sla)) : new Set<string>();
+      await store.replaceTimers(tx, c.id, timersFor(next, next.sla, now, ref.sla, ctx.newId, fired));
+    }
+    for (const effect of outcome.effects) await runEffect(ctx, tx, effect, next, principal, now, requestId);
+    await appendAudit(tx, {
+      at: now, actor: principal.user.id, action: `case.${cmd.action}`, entityType: 'case', entityId: c.id,
+      before: { status: c.status, version: c.version, ownerUnitId: c.ownerUnitId, assigneeUnitId: c.assigneeUnitId, dueAt: c.dueAt },
+      after: { status: next.status, version: next.version, ownerUnitId: next.ownerUnitId, assigneeUnitId: next.assigneeUnitId, dueAt: next.dueAt, command: cmd },
+      requestId,
+    });
+    return next;
+  });
+  ctx.bus.publish(caseEvent(ctx, `case.${cmd.action}`, saved, { action: cmd.action, actionName: ACTION_ZH[cmd.action], by: principal.unit?.id ?? null }));
+  return view(ctx, principal, saved, units);
+}
+
+function commandData(cmd: Command): Record<string, unknown> | null {
+  const { action: _a, ...rest } = cmd as Command & Record<string, unknown>;
+  delete rest.note;
+  delete rest.reason;
+  return Object.keys(rest).length ? rest : null;
+}
+
+async function runEffect(ctx: AppContext, tx: Queryable, effect: Effect, c: Case, principal: Principal, now: Date, requestId: string): Promise<void> {
+  switch (effect.type) {
+    case 'recomputeSla':
+      return;
+    case 'notifyUnits':
+      if (effect.unitIds.length) {
+        await notifyUsers(tx, { unitIds: effect.unitIds, at: now, kind: 'case.action', title: `${effect.title}: ${c.number}`, body: c.title, subject: { type: 'case', id: c.id } });
+      }
+      return;
+    case 'notifyReporter':
+      if (c.reporterUserId) {
+        await notifyUsers(tx, { userIds: [c.reporterUserId], at: now, kind: 'case.progress', title: effect.title, body: `${c.number} ${c.title}`, subject: { type: 'case', id: c.id } });
+      }
+      return;
+    case 'supervision':
+      await store.insertSupervision(tx, {
+        id: ctx.newId('sup'), caseId: c.id, at: now.toISOString(), kind: 'manual', tier: principal.unit?.tier ?? 'city',
+        unitId: principal.unit?.id ?? '', byUserId: principal.user.id, note: effect.note,
+      });
+      return;
+    case 'closeMerged':
+      for (const dup of await store.casesMergedInto(tx, c.id)) {
+        const closed: Case = { ...dup, status: 'closed', version: dup.version + 1, closedAt: now.toISOString(), updatedAt: now.toISOString(), dueAt: null, sla: dup.sla && { ...dup.sla, stage: null, dueAt: null, warnAt: null } };
+        if (!(await store.updateCase(tx, closed, dup.version))) throw new Problem('CY_CONFLICT', `merged case ${dup.number} changed meanwhile; retry`);
+        await store.appendEvent(tx, dup.id, { at: now.toISOString(), action: 'close-merged', fromStatus: dup.status, toStatus: 'closed', actorUserId: principal.user.id, actorUnitId: principal.unit?.id ?? null, note: `随主案 ${c.number} 结案`, data: { masterId: c.id } });
+        await store.replaceTimers(tx, dup.id, []);
+        if (dup.reporterUserId) {
+          await notifyUsers(tx, { userIds: [dup.reporterUserId], at: now, kind: 'case.progress', title: '您反映的问题已办结, 请评价', body: `${dup.number} 已随 ${c.number} 一并办结`, subject: { type: 'case', id: dup.id } });
+        }
+        await appendAudit(tx, { at: now, actor: principal.user.id, action: 'case.close-merged', entityType: 'case', entityId: dup.id, before: { status: dup.status }, after: { status: 'closed', masterId: c.id }, requestId });
+      }
+      return;
+  }
+}
+
+export type { CaseStatus };

@@ -1,0 +1,316 @@
+/** SQL for cases, timelines, timers, supervision, serials, idempotency keys and photos. */
+import type { Queryable } from '../storage/db.ts';
+import type { AppealType, Channel, Urgency } from './model.ts';
+import type { CaseState, CaseStatus, CaseTask, PendingExtension } from './workflow.ts';
+
+/** The SLA clock of the current stage, as stored with the case. */
+export interface StoredSla {
+  policyId: string;
+  basis: 'working' | 'clock';
+  stage: 'dispatch' | 'sign' | 'handle' | 'verify' | null;
+  startedAt: string | null;
+  dueAt: string | null;
+  warnAt: string | null;
+  /** Deadlines of the whole case as planned now (for display and Open311 expected_datetime). */
+  handleDueAt: string | null;
+}
+
+export interface Case extends CaseState {
+  id: string;
+  number: string;
+  version: number;
+  channel: Channel;
+  appealType: AppealType;
+  domain: string | null;
+  categoryCode: string | null;
+  urgency: Urgency;
+  title: string;
+  description: string;
+  address: string | null;
+  lon: number;
+  lat: number;
+  gridCode: string;
+  communityCode: string;
+  streetCode: string;
+  districtCode: string;
+  locationDate: string;
+  reporterUserId: string | null;
+  reporterName: string | null;
+  reporterPhone: string | null;
+  photos: string[];
+  recommendedUnitId: string | null;
+  routingRuleId: string | null;
+  satisfactionComment: string | null;
+  sla: StoredSla | null;
+  dueAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface CaseRow {
+  id: string; number: string; version: number; status: CaseStatus; suspended_from: CaseStatus | null; channel: Channel;
+  appeal_type: AppealType; domain: string | null; category_code: string | null; urgency: Urgency; title: string; description: string;
+  address: string | null; lon: number; lat: number; grid_code: string; community_code: string; street_code: string; district_code: string;
+  location_date: string; reporter_user_id: string | null; reporter_name: string | null; reporter_phone: string | null; photos: string[];
+  owner_unit_id: string; assignee_unit_id: string | null; recommended_unit_id: string | null; routing_rule_id: string | null;
+  tasks: CaseTask[]; rework_count: number; reopen_count: number; extension_minutes: number; pending_extension: PendingExtension | null;
+  satisfaction: number | null; satisfaction_comment: string | null; master_id: string | null; sla: StoredSla | null;
+  due_at: Date | null; created_at: Date; updated_at: Date; closed_at: Date | null;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function toCase(r: CaseRow): Case {
+  return {
+    id: r.id, number: r.number, version: r.version, status: r.status, suspendedFrom: r.suspended_from, channel: r.channel,
+    appealType: r.appeal_type, domain: r.domain, categoryCode: r.category_code, urgency: r.urgency, title: r.title, description: r.description,
+    address: r.address, lon: r.lon, lat: r.lat, gridCode: r.grid_code, communityCode: r.community_code, streetCode: r.street_code,
+    districtCode: r.district_code, locationDate: r.location_date, reporterUserId: r.reporter_user_id, reporterName: r.reporter_name,
+    reporterPhone: r.reporter_phone, photos: r.photos, ownerUnitId: r.owner_unit_id, assigneeUnitId: r.assignee_unit_id,
+    recommendedUnitId: r.recommended_unit_id, routingRuleId: r.routing_rule_id, tasks: r.tasks, reworkCount: r.rework_count,
+    reopenCount: r.reopen_count, extensionMinutes: r.extension_minutes, pendingExtension: r.pending_extension, satisfaction: r.satisfaction,
+    satisfactionComment: r.satisfaction_comment, masterId: r.master_id, sla: r.sla, dueAt: iso(r.due_at), createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(), closedAt: iso(r.closed_at),
+  };
+}
+
+const COLUMNS = [
+  'id', 'number', 'version', 'status', 'suspended_from', 'channel', 'appeal_type', 'domain', 'category_code', 'urgency', 'title', 'description',
+  'address', 'lon', 'lat', 'grid_code', 'community_code', 'street_code', 'district_code', 'location_date', 'reporter_user_id', 'reporter_name',
+  'reporter_phone', 'photos', 'owner_unit_id', 'assignee_unit_id', 'recommended_unit_id', 'routing_rule_id', 'tasks', 'rework_count',
+  'reopen_count', 'extension_minutes', 'pending_extension', 'satisfaction', 'satisfaction_comment', 'master_id', 'sla', 'due_at',
+  'created_at', 'updated_at', 'closed_at',
+] as const;
+
+function values(c: Case): unknown[] {
+  return [
+    c.id, c.number, c.version, c.status, c.suspendedFrom, c.channel, c.appealType, c.domain, c.categoryCode, c.urgency, c.title, c.description,
+    c.address, c.lon, c.lat, c.gridCode, c.communityCode, c.streetCode, c.districtCode, c.locationDate, c.reporterUserId, c.reporterName,
+    c.reporterPhone, c.photos, c.ownerUnitId, c.assigneeUnitId, c.recommendedUnitId, c.routingRuleId, JSON.stringify(c.tasks), c.reworkCount,
+    c.reopenCount, c.extensionMinutes, c.pendingExtension ? JSON.stringify(c.pendingExtension) : null, c.satisfaction, c.satisfactionComment,
+    c.masterId, c.sla ? JSON.stringify(c.sla) : null, c.dueAt, c.createdAt, c.updatedAt, c.closedAt,
+  ];
+}
+
+export async function insertCase(tx: Queryable, c: Case): Promise<void> {
+  await tx.query(
+    `insert into case_record (${COLUMNS.join(', ')}) values (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+    values(c),
+  );
+}
+
+/** Writes the case if nobody changed it since `expectedVersion`; false when someone did. */
+export async function updateCase(tx: Queryable, c: Case, expectedVersion: number): Promise<boolean> {
+  const sets = COLUMNS.slice(1).map((col, i) => `${col} = $${i + 2}`).join(', ');
+  const rows = await tx.query(
+    `update case_record set ${sets} where id = $1 and version = $${COLUMNS.length + 1} returning 1`,
+    [...values(c), expectedVersion],
+  );
+  return rows.length === 1;
+}
+
+export async function getCase(db: Queryable, id: string): Promise<Case | undefined> {
+  const [row] = await db.query<CaseRow>('select * from case_record where id = $1', [id]);
+  return row && toCase(row);
+}
+
+export async function getCaseByNumber(db: Queryable, number: string): Promise<Case | undefined> {
+  const [row] = await db.query<CaseRow>('select * from case_record where number = $1', [number]);
+  return row && toCase(row);
+}
+
+export async function casesMergedInto(db: Queryable, masterId: string): Promise<Case[]> {
+  return (await db.query<CaseRow>(`select * from case_record where master_id = $1 and status = 'merged'`, [masterId])).map(toCase);
+}
+
+/** Next serial of the day in a district, atomically. */
+export async function nextSerial(tx: Queryable, day: string, districtCode: string): Promise<number> {
+  const [row] = await tx.query<{ last: number }>(
+    `insert into case_serial (day, district_code, last) values ($1, $2, 1)
+     on conflict (day, district_code) do update set last = case_serial.last + 1 returning last`,
+    [day, districtCode],
+  );
+  return row.last;
+}
+
+export interface CaseFilter {
+  /** Streets the caller covers; null = the whole city. */
+  streets: string[] | null;
+  /** Units whose assigned or assisting cases the caller also sees. */
+  unitIds: string[];
+  /** Reporter whose own cases the caller sees. */
+  reporterUserId: string | null;
+  status?: CaseStatus[];
+  categoryPrefix?: string;
+  ownerUnitId?: string;
+  assigneeUnitId?: string;
+  channel?: Channel;
+  urgency?: Urgency;
+  overdueAt?: Date;
+  from?: Date;
+  to?: Date;
+  bbox?: [number, number, number, number];
+  text?: string;
+  /** Keyset cursor: created_at and id of the last row seen. */
+  before?: { createdAt: string; id: string };
+  limit: number;
+}
+
+export async function listCases(db: Queryable, f: CaseFilter): Promise<Case[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const reach: string[] = [];
+  if (f.streets === null) reach.push('true');
+  else if (f.streets.length) reach.push(`street_code = any(${p(f.streets)}::text[])`);
+  if (f.unitIds.length) {
+    const units = p(f.unitIds);
+    reach.push(`assignee_unit_id = any(${units}::text[])`, `owner_unit_id = any(${units}::text[])`,
+      `exists (select 1 from jsonb_array_elements(tasks) t where t->>'unitId' = any(${units}::text[]))`);
+  }
+  if (f.reporterUserId) reach.push(`reporter_user_id = ${p(f.reporterUserId)}`);
+  where.push(reach.length ? `(${reach.join(' or ')})` : 'false');
+  if (f.status?.length) where.push(`status = any(${p(f.status)}::text[])`);
+  if (f.categoryPrefix) where.push(`category_code like ${p(`${f.categoryPrefix}%`)}`);
+  if (f.ownerUnitId) where.push(`owner_unit_id = ${p(f.ownerUnitId)}`);
+  if (f.assigneeUnitId) where.push(`assignee_unit_id = ${p(f.assigneeUnitId)}`);
+  if (f.channel) where.push(`channel = ${p(f.channel)}`);
+  if (f.urgency) where.push(`urgency = ${p(f.urgency)}`);
+  if (f.overdueAt) where.push(`due_at < ${p(f.overdueAt)} and status in ('reported', 'verifying', 'registered', 'dispatched', 'handling', 'handled', 'verified')`);
+  if (f.from) where.push(`created_at >= ${p(f.from)}`);
+  if (f.to) where.push(`created_at < ${p(f.to)}`);
+  if (f.bbox) where.push(`lon between ${p(f.bbox[0])} and ${p(f.bbox[2])} and lat between ${p(f.bbox[1])} and ${p(f.bbox[3])}`);
+  if (f.text) {
+    const like = p(`%${f.text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`);
+    where.push(`(title like ${like} or description like ${like} or address like ${like} or number like ${like})`);
+  }
+  if (f.before) where.push(`(created_at, id) < (${p(f.before.createdAt)}::timestamptz, ${p(f.before.id)})`);
+  const rows = await db.query<CaseRow>(
+    `select * from case_record where ${where.join(' and ')} order by created_at desc, id desc limit ${p(f.limit)}`,
+    params,
+  );
+  return rows.map(toCase);
+}
+
+export interface TimelineEntry {
+  seq: number;
+  at: string;
+  action: string;
+  fromStatus: CaseStatus | null;
+  toStatus: CaseStatus;
+  actorUserId: string | null;
+  actorUnitId: string | null;
+  note: string | null;
+  data: Record<string, unknown> | null;
+}
+
+export async function appendEvent(tx: Queryable, caseId: string, e: Omit<TimelineEntry, 'seq'>): Promise<number> {
+  const [row] = await tx.query<{ seq: number }>(
+    `insert into case_event (case_id, seq, at, action, from_status, to_status, actor_user_id, actor_unit_id, note, data)
+     select $1, coalesce(max(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9 from case_event where case_id = $1
+     returning seq`,
+    [caseId, e.at, e.action, e.fromStatus, e.toStatus, e.actorUserId, e.actorUnitId, e.note, e.data ? JSON.stringify(e.data) : null],
+  );
+  return row.seq;
+}
+
+export async function timeline(db: Queryable, caseId: string): Promise<TimelineEntry[]> {
+  const rows = await db.query<{ seq: number; at: Date; action: string; from_status: CaseStatus | null; to_status: CaseStatus; actor_user_id: string | null; actor_unit_id: string | null; note: string | null; data: Record<string, unknown> | null }>(
+    'select * from case_event where case_id = $1 order by seq', [caseId],
+  );
+  return rows.map((r) => ({
+    seq: r.seq, at: r.at.toISOString(), action: r.action, fromStatus: r.from_status, toStatus: r.to_status,
+    actorUserId: r.actor_user_id, actorUnitId: r.actor_unit_id, note: r.note, data: r.data,
+  }));
+}
+
+/** Pause/resume history since a time, for SLA clocks. */
+export async function suspensionsSince(db: Queryable, caseId: string, since: string): Promise<{ type: 'suspend' | 'resume'; at: Date }[]> {
+  const rows = await db.query<{ action: 'suspend' | 'resume'; at: Date }>(
+    `select action, at from case_event where case_id = $1 and action in ('suspend', 'resume') and at >= $2 order by seq`, [caseId, since],
+  );
+  return rows.map((r) => ({ type: r.action, at: r.at }));
+}
+
+export interface Timer { id: string; caseId: string; kind: string; dueAt: string; payload: Record<string, unknown> }
+
+export async function replaceTimers(tx: Queryable, caseId: string, timers: readonly Timer[]): Promise<void> {
+  await tx.query('delete from case_timer where case_id = $1 and fired_at is null', [caseId]);
+  for (const t of timers) {
+    await tx.query('insert into case_timer (id, case_id, kind, due_at, payload) values ($1, $2, $3, $4, $5)',
+      [t.id, caseId, t.kind, t.dueAt, JSON.stringify(t.payload)]);
+  }
+}
+
+/** Claims due timers; `for update skip locked` lets several nodes share the work without firing one twice. */
+export async function claimDueTimers(tx: Queryable, now: Date, limit: number): Promise<Timer[]> {
+  const rows = await tx.query<{ id: string; case_id: string; kind: string; due_at: Date; payload: Record<string, unknown> }>(
+    `update case_timer set fired_at = $1 where id in (
+       select id from case_timer where fired_at is null and due_at <= $1 order by due_at limit $2 for update skip locked)
+     returning id, case_id, kind, due_at, payload`,
+    [now, limit],
+  );
+  return rows.map((r) => ({ id: r.id, caseId: r.case_id, kind: r.kind, dueAt: r.due_at.toISOString(), payload: r.payload }));
+}
+
+export async function pendingTimers(db: Queryable, caseId: string): Promise<Timer[]> {
+  const rows = await db.query<{ id: string; case_id: string; kind: string; due_at: Date; payload: Record<string, unknown> }>(
+    'select * from case_timer where case_id = $1 and fired_at is null order by due_at', [caseId],
+  );
+  return rows.map((r) => ({ id: r.id, caseId: r.case_id, kind: r.kind, dueAt: r.due_at.toISOString(), payload: r.payload }));
+}
+
+export interface Supervision { id: string; caseId: string; at: string; kind: 'manual' | 'escalation' | 'warning'; tier: string; unitId: string; byUserId: string | null; note: string }
+
+export async function insertSupervision(tx: Queryable, s: Supervision): Promise<void> {
+  await tx.query('insert into case_supervision (id, case_id, at, kind, tier, unit_id, by_user_id, note) values ($1, $2, $3, $4, $5, $6, $7, $8)',
+    [s.id, s.caseId, s.at, s.kind, s.tier, s.unitId, s.byUserId, s.note]);
+}
+
+export async function supervisionsOf(db: Queryable, caseId: string): Promise<Supervision[]> {
+  const rows = await db.query<{ id: string; case_id: string; at: Date; kind: Supervision['kind']; tier: string; unit_id: string; by_user_id: string | null; note: string }>(
+    'select * from case_supervision where case_id = $1 order by at, id', [caseId],
+  );
+  return rows.map((r) => ({ id: r.id, caseId: r.case_id, at: r.at.toISOString(), kind: r.kind, tier: r.tier, unitId: r.unit_id, byUserId: r.by_user_id, note: r.note }));
+}
+
+export async function findIdempotent(db: Queryable, owner: string, key: string): Promise<{ requestHash: string; caseId: string } | undefined> {
+  const [row] = await db.query<{ request_hash: string; case_id: string }>('select request_hash, case_id from case_idempotency where owner = $1 and key = $2', [owner, key]);
+  return row && { requestHash: row.request_hash, caseId: row.case_id };
+}
+
+export async function saveIdempotent(tx: Queryable, owner: string, key: string, requestHash: string, caseId: string, at: Date): Promise<void> {
+  await tx.query('insert into case_idempotency (owner, key, request_hash, case_id, created_at) values ($1, $2, $3, $4, $5)', [owner, key, requestHash, caseId, at]);
+}
+
+export async function savePhoto(db: Queryable, p: { hash: string; mime: string; data: Buffer; uploadedBy: string | null; at: Date }): Promise<void> {
+  await db.query(
+    'insert into photo (hash, mime, size, data, uploaded_by, created_at) values ($1, $2, $3, $4, $5, $6) on conflict (hash) do nothing',
+    [p.hash, p.mime, p.data.length, p.data, p.uploadedBy, p.at],
+  );
+}
+
+export async function getPhoto(db: Queryable, hash: string): Promise<{ mime: string; data: Buffer; uploadedBy: string | null } | undefined> {
+  const [row] = await db.query<{ mime: string; data: string; uploaded_by: string | null }>(`select mime, encode(data, 'base64') as data, uploaded_by from photo where hash = $1`, [hash]);
+  return row && { mime: row.mime, data: Buffer.from(row.data, 'base64'), uploadedBy: row.uploaded_by };
+}
+
+export async function existingPhotos(db: Queryable, hashes: readonly string[]): Promise<Set<string>> {
+  if (hashes.length === 0) return new Set();
+  const rows = await db.query<{ hash: string }>('select hash from photo where hash = any($1::text[])', [hashes]);
+  return new Set(rows.map((r) => r.hash));
+}
+
+/** Whether any case the caller can see carries this photo (checked by the service with the same reach). */
+export async function casesWithPhoto(db: Queryable, hash: string, limit = 50): Promise<Case[]> {
+  return (await db.query<CaseRow>('select * from case_record where $1 = any(photos) limit $2', [hash, limit])).map(toCase);
+}
+
+/** Kinds of the timers already fired for one clock run of a case. */
+export async function firedTimerKinds(db: Queryable, caseId: string, run: string): Promise<Set<string>> {
+  const rows = await db.query<{ kind: string }>(`select kind from case_timer where case_id = $1 and fired_at is not null and payload->>'run' = $2`, [caseId, run]);
+  return new Set(rows.map((r) => r.kind));
+}
