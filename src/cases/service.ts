@@ -341,3 +341,28 @@ async function runEffect(ctx: AppContext, tx: Queryable, effect: Effect, c: Case
 }
 
 export type { CaseStatus };
+
+// ---------------------------------------------------------------------------------------------
+// Public reads, for feeds without a signed-in caller (the Open311 GeoReport endpoint).
+
+/** 举报 (whistle-blowing) cases stay confidential: the law protects whoever reported them. */
+export const CONFIDENTIAL_APPEAL_TYPES: readonly AppealType[] = ['report'];
+
+export type PublicCaseQuery = Omit<store.PublicCaseFilter, 'excludeAppealTypes' | 'categorisedOnly'>;
+
+/**
+ * Cases anyone may look up, newest first: every categorised case except confidential ones.
+ * They are views without a principal (phone masked, no actions); callers pick the public fields.
+ */
+export async function listPublicCaseViews(ctx: AppContext, query: PublicCaseQuery): Promise<CaseView[]> {
+  const [rows, units] = await Promise.all([
+    store.listPublicCases(ctx.db, { ...query, excludeAppealTypes: [...CONFIDENTIAL_APPEAL_TYPES], categorisedOnly: true }),
+    unitDirectory(ctx),
+  ]);
+  return rows.map((c) => view(ctx, null, c, units));
+}
+
+/** The latest note of each case written with one of `actions` (for public status notes). */
+export function latestCaseNotes(ctx: AppContext, caseIds: readonly string[], actions: readonly string[]): Promise<Map<string, store.CaseNote>> {
+  return store.latestNotes(ctx.db, caseIds, actions);
+}

@@ -314,3 +314,59 @@ export async function firedTimerKinds(db: Queryable, caseId: string, run: string
   const rows = await db.query<{ kind: string }>(`select kind from case_timer where case_id = $1 and fired_at is not null and payload->>'run' = $2`, [caseId, run]);
   return new Set(rows.map((r) => r.kind));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Public reads, for feeds without a signed-in caller (the Open311 GeoReport endpoint). They
+// apply no jurisdiction: the service says which cases are public, and callers show only
+// public fields.
+
+export interface PublicCaseFilter {
+  numbers?: string[];
+  categoryCodes?: string[];
+  status?: CaseStatus[];
+  /** Appeal types never shown publicly. */
+  excludeAppealTypes: AppealType[];
+  /** Only cases with a category (a public request is named by its category). */
+  categorisedOnly: boolean;
+  /** Reported at or after. */
+  from?: Date;
+  /** Reported at or before. */
+  to?: Date;
+  limit: number;
+}
+
+/** Public cases, newest first. */
+export async function listPublicCases(db: Queryable, f: PublicCaseFilter): Promise<Case[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  if (f.categorisedOnly) where.push('category_code is not null');
+  if (f.excludeAppealTypes.length) where.push(`appeal_type <> all(${p(f.excludeAppealTypes)}::text[])`);
+  if (f.numbers) where.push(`number = any(${p(f.numbers)}::text[])`);
+  if (f.categoryCodes?.length) where.push(`category_code = any(${p(f.categoryCodes)}::text[])`);
+  if (f.status?.length) where.push(`status = any(${p(f.status)}::text[])`);
+  if (f.from) where.push(`created_at >= ${p(f.from)}`);
+  if (f.to) where.push(`created_at <= ${p(f.to)}`);
+  const rows = await db.query<CaseRow>(
+    `select * from case_record ${where.length ? `where ${where.join(' and ')}` : ''} order by created_at desc, id desc limit ${p(f.limit)}`,
+    params,
+  );
+  return rows.map(toCase);
+}
+
+export interface CaseNote { caseId: string; action: string; at: string; note: string }
+
+/** The latest note of each case written with one of `actions`. */
+export async function latestNotes(db: Queryable, caseIds: readonly string[], actions: readonly string[]): Promise<Map<string, CaseNote>> {
+  if (caseIds.length === 0 || actions.length === 0) return new Map();
+  const rows = await db.query<{ case_id: string; action: string; at: Date; note: string }>(
+    `select distinct on (case_id) case_id, action, at, note from case_event
+     where case_id = any($1::text[]) and action = any($2::text[]) and note is not null
+     order by case_id, seq desc`,
+    [caseIds, actions],
+  );
+  return new Map(rows.map((r) => [r.case_id, { caseId: r.case_id, action: r.action, at: r.at.toISOString(), note: r.note }]));
+}

@@ -18,6 +18,8 @@ import { appendAudit, verifyAuditLog } from '../audit/index.ts';
 import { calendarDate } from '../clock.ts';
 import { newId } from '../ids.ts';
 import type { Db } from '../storage/db.ts';
+// Triage (智能分拨): `chengyun triage …` and the seed's first model.
+import { runTriage, seedTriageModel, TRIAGE_USAGE } from '../triage/cli.ts';
 
 const USAGE = `chengyun — 城运 digital city operations platform
 
@@ -33,6 +35,7 @@ Usage:
   chengyun user passwd --username U --password P
   chengyun user disable --username U
   chengyun audit verify                   check the audit log's hash chain
+${TRIAGE_USAGE}
 
 Configuration (environment variables):
 ${CONFIG_REFERENCE.map((c) => `  ${c.name.padEnd(20)} ${c.meaning} (default ${c.default})`).join('\n')}
@@ -69,6 +72,7 @@ async function seed(config: Config, db: Db, demo: boolean): Promise<void> {
   process.stderr.write(units.skipped ? '  organisation already present, left as is\n' : `  ${units.units} centers and departments\n`);
   const rules = await seedResponsibilityRules(db, at);
   process.stderr.write(rules.skipped ? '  responsibility list already present, left as is\n' : `  ${rules.rules} responsibility rules (权责清单)\n`);
+  process.stderr.write(await seedTriageModel(db));
   if (demo) {
     const created = await seedDemoUsers(db, at, newId);
     process.stderr.write(`  ${created} demo accounts created\n`);
@@ -234,6 +238,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runImport(config, rest);
       case 'user':
         return await runUser(config, rest);
+      case 'triage':
+        return await withDb(config, (db) => runTriage(db, rest));
       case 'audit': {
         if (rest[0] !== 'verify') throw new UsageError('usage: chengyun audit verify');
         const result = await withDb(config, (db) => verifyAuditLog(db));

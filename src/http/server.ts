@@ -80,6 +80,8 @@ export async function buildServer(ctx: AppContext) {
   await app.register((await import('../sla/routes.ts')).slaRoutes, { ctx, prefix: '/api/v1' });
   await app.register((await import('../notify/routes.ts')).notifyRoutes, { ctx, prefix: '/api/v1' });
   await app.register((await import('../routing/routes.ts')).routingRoutes, { ctx, prefix: '/api/v1' });
+  await app.register((await import('../triage/routes.ts')).triageRoutes, { ctx, prefix: '/api/v1' });
+  await app.register((await import('../open311/routes.ts')).open311Routes, { ctx });
   await app.ready();
   return app;
 }

@@ -63,6 +63,10 @@ class Ring<T> {
   }
 }
 
+/** Drops the nulls an optional field (a case without a community) leaves in a list. */
+const present = (values: readonly (string | null | undefined)[] | undefined): string[] =>
+  (values ?? []).filter((v): v is string => typeof v === 'string' && v.length > 0);
+
 /** Fills gaps a careless publisher may leave, so one odd event cannot break the stream or the log. */
 function normalise(event: DomainEvent, now: Date): DomainEvent {
   const at = new Date(event.at);
@@ -70,7 +74,7 @@ function normalise(event: DomainEvent, now: Date): DomainEvent {
   return {
     ...event,
     at: Number.isNaN(at.getTime()) ? now.toISOString() : at.toISOString(),
-    scope: { divisionCodes: scope.divisionCodes ?? [], unitIds: scope.unitIds ?? [], userIds: scope.userIds ?? [] },
+    scope: { divisionCodes: present(scope.divisionCodes), unitIds: present(scope.unitIds), userIds: present(scope.userIds) },
   };
 }
 
@@ -161,12 +165,8 @@ export class EventHub {
   }
 
   #entry(event: DomainEvent): Entry {
-    let date: string;
-    try {
-      date = calendarDate(new Date(event.at), this.#ctx.config.timeZone);
-    } catch {
-      date = this.#ctx.today();
-    }
+    // The tree as of the day the event happened (its `at` is normalised, always a valid instant).
+    const date = calendarDate(new Date(event.at), this.#ctx.config.timeZone);
     const ancestorsOf = (code: string) => this.#ctx.city.tree.ancestors(code, date).map((d) => d.code);
     return { event, chain: divisionChain(event.scope.divisionCodes, ancestorsOf), frame: eventFrame(event), atMs: Date.parse(event.at) };
   }

@@ -3,6 +3,8 @@
  * records every attempt; failures retry with backoff until given up. Claims skip rows other
  * workers hold, so every node may run one. Time comes from ctx.clock, so tests drive it.
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { AppContext } from '../app.ts';
 import * as store from './store.ts';
 import { nextAttemptAt, webhookRequest } from './webhook-rules.ts';
@@ -24,10 +26,30 @@ const LEASE_MS = 5 * 60_000;
 export const EVENT_RETENTION_MS = 30 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
-function describeFailure(error: unknown, timeoutMs: number): string {
-  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no response within ${timeoutMs} ms`;
-  const text = e.cause?.message ?? e.cause?.code ?? e.message ?? String(error);
+/**
+ * POSTs once and resolves with the status code. Redirects are not followed, so deliveries go
+ * to the configured URL and nowhere else; every delivery opens its own connection, so no
+ * pooled socket the receiver has meanwhile closed can fail it.
+ */
+function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(target, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: false }, (res) => {
+      // The answer's body is not used; drain it so the connection can finish.
+      res.on('error', () => undefined);
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    const timer = setTimeout(() => req.destroy(new Error(`no response within ${timeoutMs} ms`)), timeoutMs);
+    req.on('close', () => clearTimeout(timer));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function describeFailure(error: unknown): string {
+  const text = error instanceof Error ? error.message || (error as { code?: string }).code || error.name : String(error);
   return text.slice(0, 500);
 }
 
@@ -38,14 +60,9 @@ async function attempt(ctx: AppContext, delivery: store.DueDelivery, timeoutMs: 
   let statusCode: number | null = null;
   let error: string | null = null;
   try {
-    // Redirects are not followed: deliveries go to the configured URL and nowhere else.
-    const response = await fetch(delivery.url, {
-      method: 'POST', headers: request.headers, body: request.body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs),
-    });
-    statusCode = response.status;
-    await response.body?.cancel().catch(() => undefined);
+    statusCode = await post(delivery.url, request.headers, request.body, timeoutMs);
   } catch (failure) {
-    error = describeFailure(failure, timeoutMs);
+    error = describeFailure(failure);
   }
   const durationMs = Math.round(performance.now() - started);
   const number = delivery.attempts + 1;

@@ -212,6 +212,20 @@ describe('event hub', () => {
     await hub.stop();
   });
 
+  it('takes odd events in its stride: missing community, bad timestamp', async () => {
+    const hub = new EventHub(app.ctx);
+    const principal = await me('jiefangbei.operator');
+    const sink = new FakeSink();
+    await hub.attach(new SseConnection(sink, principal, { maxBufferedBytes: 1 << 20, reauthenticate: async () => principal }));
+    const odd = domainEvent('case.created', { divisionCodes: ['500000', '500103', JIEFANGBEI, null as unknown as string] }, 'not a time');
+    await hub.ingest(odd);
+    expect(sink.chunks).toHaveLength(1);
+    expect(JSON.parse(sink.chunks[0].split('data: ')[1]).at).toBe(NOW);
+    const [logged] = await app.ctx.db.query<{ scope: { divisionCodes: string[] } }>('select scope from event_log where id = $1', [odd.id]);
+    expect(logged.scope.divisionCodes).toEqual(['500000', '500103', JIEFANGBEI]);
+    await hub.stop();
+  });
+
   it('follows a principal moved to another unit', async () => {
     const hub = new EventHub(app.ctx, { heartbeatMs: 20 });
     hub.start();

@@ -223,6 +223,7 @@ describe('webhooks (出站推送)', () => {
     const stop = startWebhookWorker(app.ctx, { intervalMs: 20 });
     try {
       received.length = 0;
+      answers.length = 0;
       const live = await publishAndLog(domainEvent('case.closed', { divisionCodes: chain(JIEFANGBEI) }, NOW), 1);
       await eventually(async () => received.length === 1);
       expect(JSON.parse(received[0].body).id).toBe(live.id);

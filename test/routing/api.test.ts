@@ -103,6 +103,12 @@ describe('responsibility rules: writes', () => {
     expect(city.statusCode).toBe(409);
   });
 
+  it('lets only one of two simultaneous writes for the same pattern and area through', async () => {
+    const payload = { categoryPattern: 'E0106', areaCode: CHAOTIANMEN, unitId: `C-${CHAOTIANMEN}` };
+    const results = await Promise.all([post('admin', payload), post('admin', { ...payload, unitId: 'D-{district}-hb' })]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+  });
+
   it('lets a city admin write city-wide and zone rules', async () => {
     const city = await post('admin', { categoryPattern: 'H0801', areaCode: '500000', unitId: 'C-{district}', note: '欠薪由区县中心协调' });
     expect(city.statusCode, city.body).toBe(201);

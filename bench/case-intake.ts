@@ -1,0 +1,508 @@
+/**
+ * Case intake (上报) throughput and latency through the real server.
+ *
+ *   node_modules/.bin/node bench/case-intake.ts
+ *
+ * Seeds a fresh PostgreSQL database (and, for a second row, a fresh embedded one), starts
+ * `chengyun serve` as its own process and drives POST /api/v1/cases at a fixed number of
+ * requests in flight with realistic reports, each with its own Idempotency-Key. References,
+ * measured the same way: the same server's GET /health (HTTP floor), and a plain insert of the
+ * same case row through the server's own storage layer (database floor). Then, to see where
+ * an intake's time goes: pg_stat_activity sampled during the run, the intake transaction
+ * replayed without HTTP with and without its two row locks, and a run against a copy of the
+ * server whose database handle times every statement (bench/_intake-profile-server.ts).
+ *
+ * Environment: CHENGYUN_BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+ * CHENGYUN_BENCH_SECONDS (measured seconds per run, default 20), CHENGYUN_BENCH_WARMUP (3).
+ * Skips (exit 0) when PostgreSQL is not reachable.
+ */
+import { createHash } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { appendAudit } from '../src/audit/index.ts';
+import * as store from '../src/cases/store.ts';
+import type { Case, Timer } from '../src/cases/store.ts';
+import type { Geometry } from '../src/divisions/model.ts';
+import { seededRandom } from '../src/geo/partition.ts';
+import { bboxOf, pointInGeometry } from '../src/geo/polygon.ts';
+import { newId } from '../src/ids.ts';
+import { notifyUsers } from '../src/notify/index.ts';
+import { openDb, type Db, type Queryable } from '../src/storage/db.ts';
+import {
+  activitySampler, adminQuery, Api, cli, cpuMeter, databaseUrl, envSeconds, fmt, httpOp, postgresProblem, runLoad, sleep, startServer, writeResult,
+  ADMIN_URL, type ActivityProfile, type CpuShare, type HttpRequest, type LoadResult, type ServerProcess,
+} from './_support.ts';
+
+const PASSWORD = 'chengyun2026';
+const CONCURRENCY = [32, 64];
+const WARMUP_MS = envSeconds('CHENGYUN_BENCH_WARMUP', 3) * 1000;
+const DURATION_MS = envSeconds('CHENGYUN_BENCH_SECONDS', 20) * 1000;
+/** The profiled and replayed runs only explain the main ones; they need not be as long. */
+const SHORT_MS = Math.min(DURATION_MS, 10_000);
+const TARGET = { casesPerSecond: 2000, p99Ms: 100 };
+
+/** Where reports come from: half in 渝中区, the rest in other urban districts and one outlying. */
+const DISTRICTS: readonly { code: string; name: string; weight: number }[] = [
+  { code: '500103', name: '渝中区', weight: 0.5 },
+  { code: '500106', name: '沙坪坝区', weight: 0.12 },
+  { code: '500107', name: '九龙坡区', weight: 0.1 },
+  { code: '500108', name: '南岸区', weight: 0.1 },
+  { code: '500199', name: '两江新区', weight: 0.1 },
+  { code: '500101', name: '万州区', weight: 0.08 },
+];
+
+/** What people report most: litter, flyposting, covers, lamps, hawkers, noise, the odd cave-in. */
+const CATEGORIES: readonly { code: string; text: string; weight: number }[] = [
+  { code: 'E0102', text: '路边有暴露垃圾无人清运，气味较大', weight: 0.24 },
+  { code: 'E0201', text: '墙面和电杆上张贴大量小广告', weight: 0.14 },
+  { code: 'E0104', text: '人行道路面不洁，有油污和杂物', weight: 0.12 },
+  { code: 'E0103', text: '路口堆放建筑渣土，影响通行', weight: 0.08 },
+  { code: 'C0101', text: '上水井盖松动，车辆经过有响声', weight: 0.1 },
+  { code: 'C0118', text: '路灯不亮，夜间行人看不清路面', weight: 0.1 },
+  { code: 'E0501', text: '无照游商占道经营', weight: 0.1 },
+  { code: 'E0301', text: '夜间施工噪声扰民', weight: 0.09 },
+  { code: 'E0401', text: '路面出现塌陷坑洞，已有车辆受损', weight: 0.03 },
+];
+
+const URGENCY: readonly { value: string; weight: number }[] = [
+  { value: 'normal', weight: 0.9 }, { value: 'urgent', weight: 0.08 }, { value: 'critical', weight: 0.02 },
+];
+
+function pick<T extends { weight: number }>(items: readonly T[], r: number): T {
+  let acc = 0;
+  for (const item of items) {
+    acc += item.weight;
+    if (r < acc) return item;
+  }
+  return items[items.length - 1];
+}
+
+interface Row {
+  backend: 'PostgreSQL' | 'embedded';
+  workload: string;
+  concurrency: number;
+  load: LoadResult;
+  cpu: CpuShare;
+  activity?: ActivityProfile;
+  eventLog?: { casesInRun: number; backlogAtEnd: number; drainSeconds: number };
+  db?: DbCounters;
+}
+
+interface DbCounters { commits: number; walBytes: number; walSyncs: number; tuplesInserted: number; tuplesUpdated: number }
+
+async function dbCounters(db: Db): Promise<DbCounters> {
+  const [d] = await db.query<{ xact_commit: string; tup_inserted: string; tup_updated: string }>(
+    'select xact_commit::text, tup_inserted::text, tup_updated::text from pg_stat_database where datname = current_database()',
+  );
+  const [w] = await db.query<{ wal_bytes: string; wal_sync: string }>('select wal_bytes::text, wal_sync::text from pg_stat_wal');
+  return { commits: Number(d.xact_commit), walBytes: Number(w.wal_bytes), walSyncs: Number(w.wal_sync), tuplesInserted: Number(d.tup_inserted), tuplesUpdated: Number(d.tup_updated) };
+}
+
+const minus = (a: DbCounters, b: DbCounters): DbCounters => ({
+  commits: a.commits - b.commits, walBytes: a.walBytes - b.walBytes, walSyncs: a.walSyncs - b.walSyncs,
+  tuplesInserted: a.tuplesInserted - b.tuplesInserted, tuplesUpdated: a.tuplesUpdated - b.tuplesUpdated,
+});
+
+/** Points inside each district's outline, from the API, so they are where the server thinks. */
+async function samplePoints(api: Api, token: string, perDistrict: number): Promise<Map<string, [number, number][]>> {
+  const random = seededRandom('bench:case-intake');
+  const out = new Map<string, [number, number][]>();
+  for (const d of DISTRICTS) {
+    const feature = await api.json<{ geometry: Geometry }>('GET', `/api/v1/divisions/${d.code}/geometry`, token);
+    const [x0, y0, x1, y1] = bboxOf(feature.geometry);
+    const points: [number, number][] = [];
+    for (let attempt = 0; points.length < perDistrict && attempt < perDistrict * 1000; attempt++) {
+      const x = x0 + random() * (x1 - x0);
+      const y = y0 + random() * (y1 - y0);
+      if (pointInGeometry(feature.geometry, x, y)) points.push([Math.round(x * 1e6) / 1e6, Math.round(y * 1e6) / 1e6]);
+    }
+    out.set(d.code, points);
+  }
+  return out;
+}
+
+/** Report bodies: a grid worker on patrol and a resident through the app, alternately. */
+function intakeRequests(points: Map<string, [number, number][]>, tokens: { grid: string; citizen: string }, runId: string): (i: number) => HttpRequest {
+  const random = seededRandom(`bench:bodies:${runId}`);
+  return (i) => {
+    const district = pick(DISTRICTS, random());
+    const list = points.get(district.code)!;
+    const [lon, lat] = list[Math.floor(random() * list.length)];
+    const category = pick(CATEGORIES, random());
+    const staff = i % 2 === 0;
+    const street = `${['解放碑', '较场口', '七星岗', '上清寺', '大坪', '化龙桥', '石油路', '南坪', '观音桥', '沙坪坝'][Math.floor(random() * 10)]}`;
+    const body = {
+      ...(staff ? { channel: 'patrol' } : {}),
+      appealType: staff ? 'report' : 'help',
+      categoryCode: category.code,
+      urgency: pick(URGENCY, random()).value,
+      description: `${category.text}。${district.name}${street}附近，已持续${1 + Math.floor(random() * 7)}天，请尽快处理。`,
+      address: `${district.name}${street}路${1 + Math.floor(random() * 300)}号附近`,
+      location: { lon, lat },
+      ...(staff ? {} : { reporter: { name: '张先生', phone: `138${String(Math.floor(random() * 1e8)).padStart(8, '0')}` } }),
+    };
+    return {
+      method: 'POST',
+      path: '/api/v1/cases',
+      headers: { authorization: `Bearer ${staff ? tokens.grid : tokens.citizen}`, 'idempotency-key': `bench-${runId}-${i}` },
+      body: JSON.stringify(body),
+    };
+  };
+}
+
+const HEALTH: HttpRequest = { method: 'GET', path: '/health' };
+
+async function measureHttp(
+  backend: Row['backend'], workload: string, server: ServerProcess, concurrency: number, expect: number, make: (i: number) => HttpRequest,
+  observe?: { db: Db; url: string },
+): Promise<Row> {
+  const client = httpOp(server.port, concurrency, expect, make);
+  const sampler = observe ? activitySampler(observe.url) : undefined;
+  const before = observe ? await dbCounters(observe.db) : undefined;
+  const casesBefore = observe ? await countCases(observe.db) : 0;
+  const cpu = cpuMeter(server.pid);
+  const load = await runLoad({ concurrency, warmupMs: WARMUP_MS, durationMs: DURATION_MS, op: client.op });
+  const cpuShare = cpu.stop();
+  client.close();
+  const row: Row = { backend, workload, concurrency, load, cpu: cpuShare };
+  if (observe && sampler) {
+    row.activity = await sampler.stop();
+    row.eventLog = await drainEventLog(observe.db, casesBefore);
+    row.db = minus(await dbCounters(observe.db), before!);
+    // The sampler's own queries are commits too.
+    row.db.commits -= row.activity.samples;
+  }
+  progress(row);
+  return row;
+}
+
+async function countCases(db: Db): Promise<number> {
+  return (await db.query<{ n: number }>('select count(*)::int as n from case_record'))[0].n;
+}
+
+/**
+ * Every intake publishes case.created, which the server logs in event_log in a transaction of
+ * its own, one event after another. Waits until the log has caught up with the cases.
+ */
+async function drainEventLog(db: Db, casesBefore: number): Promise<{ casesInRun: number; backlogAtEnd: number; drainSeconds: number }> {
+  const cases = await countCases(db);
+  const logged = async () => (await db.query<{ n: number }>(`select count(*)::int as n from event_log where type = 'case.created'`))[0].n;
+  const started = performance.now();
+  const backlogAtEnd = cases - (await logged());
+  while ((await logged()) < cases && performance.now() - started < 600_000) await sleep(250);
+  return { casesInRun: cases - casesBefore, backlogAtEnd, drainSeconds: (performance.now() - started) / 1000 };
+}
+
+function progress(row: Row): void {
+  const l = row.load;
+  process.stderr.write(`  ${row.backend} ${row.workload} ×${row.concurrency}: ${fmt(l.opsPerSecond)}/s p50 ${fmt(l.p50Ms, 1)} p99 ${fmt(l.p99Ms, 1)} ms, ${l.errors} errors`
+    + ` (server ${fmt(row.cpu.serverPct)}% · pg ${fmt(row.cpu.postgresPct)}% · bench ${fmt(row.cpu.benchPct)}% · other ${fmt(otherLoad(row.cpu))}% of a core)\n`);
+  if (l.errorSamples.length) process.stderr.write(`    e.g. ${l.errorSamples[0]}\n`);
+}
+
+// ── the database alone ─────────────────────────────────────────────────────────────────
+
+interface Template { c: Case; timers: Timer[] }
+
+/** Cases the HTTP runs made, as templates for the direct runs (same districts, same shape). */
+async function templates(db: Db): Promise<Template[]> {
+  const ids = await db.query<{ id: string }>('select id from case_record order by random() limit 200');
+  const out: Template[] = [];
+  for (const { id } of ids) {
+    const c = (await store.getCase(db, id))!;
+    out.push({ c, timers: await store.pendingTimers(db, id) });
+  }
+  return out;
+}
+
+type Variant = 'insert' | 'full' | 'no-audit-lock' | 'no-locks';
+
+/** Keeps the case numbers of the variants apart, since they count in different ways. */
+const SUFFIX: Record<Variant, string> = { insert: '', full: '', 'no-audit-lock': 'a', 'no-locks': 's' };
+
+const VARIANT_NAME: Record<Variant, string> = {
+  insert: 'one insert of the case row (autocommit)',
+  full: "intake transaction, the service's statements",
+  'no-audit-lock': '… audit row without the chain (no audit_head lock)',
+  'no-locks': '… and case number from a sequence (no case_serial lock)',
+};
+
+/**
+ * One intake's database work without HTTP or the service's CPU: the statements of
+ * service.reportCase in one transaction, through src/'s own store functions and pool. The
+ * variants drop the row locks: what the throughput would be if they were not there.
+ */
+function directOp(db: Db, list: Template[], variant: Variant, runId: string): (i: number) => Promise<string | null> {
+  const today = new Date().toISOString().slice(0, 10);
+  return async (i) => {
+    const t = list[i % list.length];
+    const now = new Date();
+    const id = newId('case');
+    const owner = 'user:bench-direct';
+    const key = `direct-${runId}-${i}`;
+    if (variant === 'insert') {
+      await store.insertCase(db, { ...t.c, id, number: `B${runId}${i}`, createdAt: now.toISOString(), updatedAt: now.toISOString() });
+      return null;
+    }
+    if (await store.findIdempotent(db, owner, key)) return 'key reused';
+    await db.transaction(async (tx: Queryable) => {
+      const serial = variant === 'no-locks'
+        ? (await tx.query<{ n: number }>(`select nextval('bench_case_number')::int as n`))[0].n
+        : await store.nextSerial(tx, today, t.c.districtCode);
+      const draft: Case = { ...t.c, id, number: `${today.replaceAll('-', '')}${t.c.districtCode}${String(serial).padStart(5, '0')}${SUFFIX[variant]}`, createdAt: now.toISOString(), updatedAt: now.toISOString() };
+      await store.saveIdempotent(tx, owner, key, 'f'.repeat(64), id, now);
+      await store.insertCase(tx, draft);
+      await store.appendEvent(tx, id, { at: now.toISOString(), action: 'report', fromStatus: null, toStatus: 'reported', actorUserId: t.c.reporterUserId, actorUnitId: null, note: null, data: { channel: t.c.channel } });
+      await store.replaceTimers(tx, id, t.timers.map((timer) => ({ ...timer, id: newId('tmr'), caseId: id })));
+      await notifyUsers(tx, { unitIds: [t.c.ownerUnitId], at: now, kind: 'case.created', title: `新案件 ${draft.number}`, body: draft.title, subject: { type: 'case', id } });
+      if (variant === 'full') {
+        await appendAudit(tx, { at: now, actor: t.c.reporterUserId, action: 'case.report', entityType: 'case', entityId: id, after: draft, requestId: key });
+      } else {
+        // The same row and hashing work, numbered by a sequence in a range of its own.
+        const after = JSON.parse(JSON.stringify(draft)) as unknown;
+        const hash = createHash('sha256').update(JSON.stringify(after)).digest('hex');
+        await tx.query(
+          `insert into audit_log (seq, at, actor, action, entity_type, entity_id, before, after, request_id, prev_hash, hash)
+           values (nextval('bench_audit_seq'), $1, $2, 'case.report', 'case', $3, null, $4, $5, $6, $6)`,
+          [now, t.c.reporterUserId, id, JSON.stringify(after), key, hash],
+        );
+      }
+    });
+    return null;
+  };
+}
+
+async function measureDirect(db: Db, url: string, list: Template[], variant: Variant, concurrency: number, durationMs: number): Promise<Row> {
+  const sampler = activitySampler(url);
+  const cpu = cpuMeter(null);
+  const load = await runLoad({ concurrency, warmupMs: WARMUP_MS, durationMs, op: directOp(db, list, variant, `${variant}${concurrency}${Date.now()}`) });
+  const row: Row = { backend: 'PostgreSQL', workload: VARIANT_NAME[variant], concurrency, load, cpu: cpu.stop(), activity: await sampler.stop() };
+  progress(row);
+  return row;
+}
+
+// ── the profiled server ────────────────────────────────────────────────────────────────
+
+interface ProfileStats {
+  eventLoopUtilization: number;
+  cpu: { busyMs: number; wallMs: number; areas: { name: string; ms: number }[]; functions: { name: string; ms: number }[] };
+  transactions: Record<string, { count: number; ms: number }>;
+  statements: Record<string, Record<string, { count: number; ms: number }>>;
+}
+
+function ask<T>(child: ChildProcess, message: string): Promise<T> {
+  return new Promise((resolve) => {
+    const on = (m: { type: string }) => {
+      if (m.type !== message) return;
+      child.off('message', on);
+      resolve(m as T);
+    };
+    child.on('message', on);
+    child.send(message);
+  });
+}
+
+async function profileRun(url: string, points: Map<string, [number, number][]>): Promise<{ row: Row; stats: ProfileStats; intakes: number }> {
+  const server = await startServer({ DATABASE_URL: url }, [process.execPath, join(import.meta.dirname, '_intake-profile-server.ts')]);
+  try {
+    const api = new Api(server.port);
+    const tokens = { grid: await api.login('jiefangbei.grid', PASSWORD), citizen: await api.login('citizen', PASSWORD) };
+    api.close();
+    const concurrency = 64;
+    // Warm up outside the counters, then measure (each with keys of its own).
+    const warm = httpOp(server.port, concurrency, 201, intakeRequests(points, tokens, `profilewarm${Date.now()}`));
+    await runLoad({ concurrency, warmupMs: 0, durationMs: WARMUP_MS, op: warm.op });
+    warm.close();
+    const client = httpOp(server.port, concurrency, 201, intakeRequests(points, tokens, `profile${Date.now()}`));
+    await ask(server.child, 'reset');
+    const cpu = cpuMeter(server.pid);
+    const load = await runLoad({ concurrency, warmupMs: 0, durationMs: SHORT_MS, op: client.op });
+    const cpuShare = cpu.stop();
+    const stats = await ask<ProfileStats>(server.child, 'stats');
+    client.close();
+    const row: Row = { backend: 'PostgreSQL', workload: 'POST /api/v1/cases, statements timed', concurrency, load, cpu: cpuShare };
+    progress(row);
+    return { row, stats, intakes: stats.transactions.intake?.count ?? 0 };
+  } finally {
+    await server.stop();
+  }
+}
+
+// ── main ───────────────────────────────────────────────────────────────────────────────
+
+async function postgresRows(): Promise<{ rows: Row[]; direct: Row[]; profile: Awaited<ReturnType<typeof profileRun>>; seedSeconds: number; points: Map<string, [number, number][]> }> {
+  const name = `chengyun_bench_${process.pid}`;
+  const url = databaseUrl(name);
+  await adminQuery(`drop database if exists ${name} with (force)`);
+  await adminQuery(`create database ${name}`);
+  let server: ServerProcess | undefined;
+  let db: Db | undefined;
+  try {
+    let t = performance.now();
+    cli(['seed', '--demo'], { DATABASE_URL: url });
+    const seedSeconds = (performance.now() - t) / 1000;
+    process.stderr.write(`  PostgreSQL ${name} seeded in ${fmt(seedSeconds, 1)} s\n`);
+    server = await startServer({ DATABASE_URL: url });
+    db = await openDb({ databaseUrl: url });
+    const api = new Api(server.port);
+    const admin = await api.login('admin', PASSWORD);
+    const points = await samplePoints(api, admin, 400);
+    const tokens = { grid: await api.login('jiefangbei.grid', PASSWORD), citizen: await api.login('citizen', PASSWORD) };
+    api.close();
+
+    const rows: Row[] = [];
+    for (const c of CONCURRENCY) rows.push(await measureHttp('PostgreSQL', 'GET /health', server, c, 200, () => HEALTH));
+    for (const c of CONCURRENCY) {
+      rows.push(await measureHttp('PostgreSQL', 'POST /api/v1/cases', server, c, 201, intakeRequests(points, tokens, `pg${c}`), { db, url }));
+    }
+    await server.stop();
+    server = undefined;
+
+    const profile = await profileRun(url, points);
+
+    t = performance.now();
+    await db.exec(`create sequence bench_case_number; create sequence bench_audit_seq start 1000000000000`);
+    const list = await templates(db);
+    const direct: Row[] = [];
+    for (const c of CONCURRENCY) direct.push(await measureDirect(db, url, list, 'insert', c, DURATION_MS));
+    for (const v of ['full', 'no-audit-lock', 'no-locks'] as const) direct.push(await measureDirect(db, url, list, v, 64, SHORT_MS));
+    return { rows, direct, profile, seedSeconds, points };
+  } finally {
+    await server?.stop();
+    await db?.close();
+    await adminQuery(`drop database if exists ${name} with (force)`);
+  }
+}
+
+async function embeddedRows(points: Map<string, [number, number][]>): Promise<{ rows: Row[]; seedSeconds: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'chengyun-bench-'));
+  let server: ServerProcess | undefined;
+  try {
+    const t = performance.now();
+    cli(['seed', '--demo'], { CHENGYUN_DATA_DIR: dir });
+    const seedSeconds = (performance.now() - t) / 1000;
+    process.stderr.write(`  embedded database seeded in ${fmt(seedSeconds, 1)} s\n`);
+    server = await startServer({ CHENGYUN_DATA_DIR: dir });
+    const api = new Api(server.port);
+    const tokens = { grid: await api.login('jiefangbei.grid', PASSWORD), citizen: await api.login('citizen', PASSWORD) };
+    api.close();
+    const rows: Row[] = [];
+    for (const c of CONCURRENCY) rows.push(await measureHttp('embedded', 'GET /health', server, c, 200, () => HEALTH));
+    for (const c of CONCURRENCY) rows.push(await measureHttp('embedded', 'POST /api/v1/cases', server, c, 201, intakeRequests(points, tokens, `emb${c}`)));
+    return { rows, seedSeconds };
+  } finally {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** CPU the machine spent outside the server, PostgreSQL and this process (other work on the host), % of a core. */
+function otherLoad(c: CpuShare): number | null {
+  if (c.machineBusyPct === null) return null;
+  return Math.max(0, c.machineBusyPct * os.cpus().length - (c.serverPct ?? 0) - (c.postgresPct ?? 0) - c.benchPct);
+}
+
+function perIntakeBreakdown(stats: ProfileStats, intakes: number): { label: string; perIntake: number; msPerIntake: number; meanMs: number }[] {
+  const out: { label: string; perIntake: number; msPerIntake: number; meanMs: number }[] = [];
+  for (const [group, labels] of Object.entries(stats.statements)) {
+    if (group !== 'intake' && group !== 'outside transactions (pool.query)') continue;
+    for (const [label, b] of Object.entries(labels)) {
+      out.push({ label: group === 'intake' ? label : `${label} (before the transaction)`, perIntake: b.count / intakes, msPerIntake: b.ms / intakes, meanMs: b.ms / b.count });
+    }
+  }
+  return out.sort((a, b) => b.msPerIntake - a.msPerIntake);
+}
+
+async function main(): Promise<void> {
+  const problem = await postgresProblem();
+  if (problem) {
+    console.log(`case-intake skipped: PostgreSQL is not reachable at ${ADMIN_URL.replace(/:[^:@/]*@/, ':***@')} (${problem}). Set CHENGYUN_BENCH_ADMIN_URL to a server the bench may create databases on.`);
+    return;
+  }
+  const pgPart = await postgresRows();
+  const emb = await embeddedRows(pgPart.points);
+
+  const all = [...pgPart.rows, ...emb.rows];
+  const health = (backend: string, c: number) => all.find((r) => r.backend === backend && r.workload === 'GET /health' && r.concurrency === c)!;
+  const rawInsert = (c: number) => pgPart.direct.find((r) => r.workload === VARIANT_NAME.insert && r.concurrency === c)!;
+  const intake = all.filter((r) => r.workload === 'POST /api/v1/cases');
+  const best = intake.filter((r) => r.backend === 'PostgreSQL').sort((a, b) => b.load.opsPerSecond - a.load.opsPerSecond)[0];
+  const met = best.load.opsPerSecond >= TARGET.casesPerSecond && best.load.p99Ms < TARGET.p99Ms && best.load.errors === 0;
+
+  const line = (r: Row, ratios: string) =>
+    `| ${r.backend} | ${r.workload} | ${r.concurrency} | ${fmt(r.load.opsPerSecond)} | ${fmt(r.load.p50Ms, 1)} | ${fmt(r.load.p95Ms, 1)} | ${fmt(r.load.p99Ms, 1)} | ${r.load.errors + r.load.warmupErrors} | ${fmt(r.cpu.serverPct)}% | ${fmt(r.cpu.postgresPct)}% | ${fmt(r.cpu.benchPct)}% | ${fmt(otherLoad(r.cpu))}% | ${ratios} |`;
+  const intakeLines = intake.map((r) => {
+    const h = health(r.backend, r.concurrency).load.opsPerSecond;
+    const raw = r.backend === 'PostgreSQL' ? ` · ${fmt((r.load.opsPerSecond / rawInsert(r.concurrency).load.opsPerSecond) * 100, 1)}% of raw insert` : '';
+    return line(r, `${fmt((r.load.opsPerSecond / h) * 100, 1)}% of /health${raw}`);
+  });
+  const pgIntake64 = intake.find((r) => r.backend === 'PostgreSQL' && r.concurrency === 64)!;
+  const full = pgPart.direct.find((r) => r.workload === VARIANT_NAME.full)!;
+  const breakdown = perIntakeBreakdown(pgPart.profile.stats, pgPart.profile.intakes);
+  const eventLogTx = pgPart.profile.stats.transactions['event log'];
+  const intakeTx = pgPart.profile.stats.transactions.intake;
+  const cpu = { ...pgPart.profile.stats.cpu, intakes: pgPart.profile.intakes };
+  const activityOrder = ['lock wait: audit_head', 'lock wait: case_serial', 'lock wait: other', 'commit (WAL flush)', 'running SQL', 'idle in transaction (waiting for the app)', 'idle (free in the pool)'];
+
+  const lines = [
+    `Real \`chengyun serve\` process (LOG_LEVEL=warn) on a fresh database seeded with \`chengyun seed --demo\` (PostgreSQL ${fmt(pgPart.seedSeconds, 1)} s, embedded ${fmt(emb.seedSeconds, 1)} s); `
+    + `closed loop over keep-alive HTTP from this process, ${WARMUP_MS / 1000} s warm-up then ${DURATION_MS / 1000} s measured; reports from a grid worker (patrol) and a resident (app) alternately, `
+    + `points inside ${DISTRICTS.map((d) => `${d.name} ${d.weight * 100}%`).join(', ')}, each with its own Idempotency-Key. CPU is percent of one core (the machine has ${os.cpus().length}; "other processes" is what the rest of the host used meanwhile).`,
+    '',
+    '| backend | workload | in flight | req/s | p50 ms | p95 ms | p99 ms | errors | server CPU | PostgreSQL CPU | bench CPU | other processes | ratio |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...intakeLines,
+    ...all.filter((r) => r.workload === 'GET /health').map((r) => line(r, 'reference (HTTP floor)')),
+    ...pgPart.direct.filter((r) => r.workload === VARIANT_NAME.insert).map((r) => line({ ...r, workload: `raw insert: ${r.workload}` }, 'reference (database floor), pg pool of 10 like the server')),
+    '',
+    `Target ≥ ${fmt(TARGET.casesPerSecond)} cases/s with p99 < ${TARGET.p99Ms} ms on PostgreSQL: **${met ? 'met' : 'not met'}** — best ${fmt(best.load.opsPerSecond)} cases/s at ${best.concurrency} in flight, p99 ${fmt(best.load.p99Ms, 1)} ms.`,
+    '',
+    `Where the time goes (PostgreSQL, 64 in flight). The server's 10 pooled connections, sampled in pg_stat_activity every 10 ms (${pgIntake64.activity!.samples} samples):`,
+    '',
+    '| connection state | share | connections on average |',
+    '| --- | ---: | ---: |',
+    ...activityOrder.filter((k) => pgIntake64.activity!.shares[k] !== undefined).map((k) => `| ${k} | ${fmt(pgIntake64.activity!.shares[k] * 100, 1)}% | ${fmt(pgIntake64.activity!.meanConnections[k], 2)} |`),
+    '',
+    `Per intake: ${fmt(pgIntake64.db!.commits / pgIntake64.eventLog!.casesInRun, 2)} commits, ${fmt(pgIntake64.db!.walBytes / pgIntake64.eventLog!.casesInRun)} WAL bytes, ${fmt(pgIntake64.db!.tuplesInserted / pgIntake64.eventLog!.casesInRun, 1)} rows inserted; `
+    + `event_log (written after each intake by one serial writer) was ${fmt(pgIntake64.eventLog!.backlogAtEnd)} events behind at the end and caught up ${fmt(pgIntake64.eventLog!.drainSeconds, 1)} s later.`,
+    '',
+    `The intake transaction replayed straight through src/'s storage layer (no HTTP, no service CPU; pool of 10), ${SHORT_MS / 1000} s each:`,
+    '',
+    '| variant | in flight | tx/s | p50 ms | p99 ms | lock waits (connections) | vs full |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...pgPart.direct.filter((r) => r.workload !== VARIANT_NAME.insert).map((r) => {
+      const waits = Object.entries(r.activity!.meanConnections).filter(([k]) => k.startsWith('lock wait')).reduce((s, [, v]) => s + v, 0);
+      return `| ${r.workload} | ${r.concurrency} | ${fmt(r.load.opsPerSecond)} | ${fmt(r.load.p50Ms, 1)} | ${fmt(r.load.p99Ms, 1)} | ${fmt(waits, 2)} | ${fmt(r.load.opsPerSecond / full.load.opsPerSecond, 2)}× |`;
+    }),
+    '',
+    `A copy of the server with every statement timed (bench/_intake-profile-server.ts), 64 in flight, ${SHORT_MS / 1000} s: ${fmt(pgPart.profile.row.load.opsPerSecond)} cases/s, `
+    + `event loop ${fmt(pgPart.profile.stats.eventLoopUtilization * 100)}% busy; intake transaction ${fmt(intakeTx ? intakeTx.ms / intakeTx.count : NaN, 1)} ms from asking for a connection to commit`
+    + `${eventLogTx ? `, event-log transaction ${fmt(eventLogTx.ms / eventLogTx.count, 1)} ms` : ''}. Per intake (times include waiting for the event loop):`,
+    '',
+    '| step | per intake | ms per intake | mean ms |',
+    '| --- | ---: | ---: | ---: |',
+    ...breakdown.map((b) => `| ${b.label} | ${fmt(b.perIntake, 2)} | ${fmt(b.msPerIntake, 2)} | ${fmt(b.meanMs, 2)} |`),
+    '',
+    `The same run's server CPU, sampled by V8's profiler: ${fmt(cpu.busyMs / Math.max(1, cpu.intakes), 2)} ms of JavaScript/native time per intake `
+    + `(${fmt((cpu.busyMs / cpu.wallMs) * 100)}% of one core). Largest shares:`,
+    '',
+    '| code | ms per intake | share |',
+    '| --- | ---: | ---: |',
+    ...cpu.areas.slice(0, 12).map((a) => `| ${a.name} | ${fmt(a.ms / Math.max(1, cpu.intakes), 3)} | ${fmt((a.ms / cpu.busyMs) * 100, 1)}% |`),
+  ];
+  console.log(lines.join('\n'));
+
+  writeResult('case-intake', {
+    warmupSeconds: WARMUP_MS / 1000,
+    durationSeconds: DURATION_MS / 1000,
+    seedSeconds: { postgres: pgPart.seedSeconds, embedded: emb.seedSeconds },
+    target: { ...TARGET, met, best: { concurrency: best.concurrency, casesPerSecond: best.load.opsPerSecond, p99Ms: best.load.p99Ms } },
+    runs: all,
+    direct: pgPart.direct,
+    profile: { run: pgPart.profile.row, intakes: pgPart.profile.intakes, stats: pgPart.profile.stats, perIntake: breakdown },
+  });
+}
+
+await main();

@@ -1,0 +1,439 @@
+/**
+ * Case list queries over 5,000,000 cases: a street center's queue and a district's overdue list.
+ *
+ *   node_modules/.bin/node bench/case-queries.ts
+ *
+ * Seeds a fresh PostgreSQL database with `chengyun seed`, loads ten years of cases with one
+ * set-based `insert … select … from generate_series` (secondary indexes dropped first and
+ * rebuilt after, from their own definitions, as any bulk load would), vacuums and analyzes,
+ * creates street and district operators with `chengyun user add`, and times
+ *   (a) GET /api/v1/cases?status=…&owner=C-<street>  as that street's operator,
+ *   (b) GET /api/v1/cases?overdue=true               as a district operator,
+ * through the real server, against (c) the very SQL the server ran for each (captured from
+ * src/cases/service.ts) run directly — the reference that separates HTTP and view-building
+ * from the database. EXPLAIN (ANALYZE, BUFFERS) of both, and the candidate fix timed the same way.
+ *
+ * Environment: CHENGYUN_BENCH_ADMIN_URL, CHENGYUN_BENCH_CASES (default 5,000,000),
+ * CHENGYUN_BENCH_RUNS (timed runs per query, default 240). Skips (exit 0) without PostgreSQL.
+ */
+import { pino } from 'pino';
+import { makeContext, type AppContext } from '../src/app.ts';
+import { categoryByCode } from '../src/categories/catalogue.ts';
+import { listCaseViews, type ListQuery } from '../src/cases/service.ts';
+import { loadConfig } from '../src/config.ts';
+import { CityModel } from '../src/divisions/city-model.ts';
+import { principalForToken } from '../src/org/service.ts';
+import { openDb, type Db } from '../src/storage/db.ts';
+import { adminQuery, Api, cli, databaseUrl, fmt, percentile, postgresProblem, send, startServer, writeResult, ADMIN_URL, type ServerProcess } from './_support.ts';
+
+const CASES = Number(process.env.CHENGYUN_BENCH_CASES ?? 5_000_000);
+const RUNS = Math.max(200, Number(process.env.CHENGYUN_BENCH_RUNS ?? 240));
+const TARGET_P95_MS = 50;
+const PASSWORD = 'BenchQueries2026';
+const LIMIT = 50;
+
+/** What waits for a street center: triage (reported … registered) and checking (handled, verified). */
+const QUEUE_STATUSES = ['reported', 'verifying', 'registered', 'handled', 'verified'];
+
+/** The main urban districts (主城都市区中心城区) get eight times a rural street's share of cases. */
+const URBAN = ['500103', '500104', '500105', '500106', '500107', '500108', '500109', '500112', '500113', '500199'];
+const URBAN_WEIGHT = 8;
+
+/** Categories with their share, and the district department line that handles each. */
+const CATEGORIES: readonly { code: string; weight: number; line: string }[] = [
+  { code: 'E0102', weight: 0.2, line: 'cg' }, { code: 'E0201', weight: 0.12, line: 'cg' }, { code: 'E0104', weight: 0.1, line: 'cg' },
+  { code: 'E0103', weight: 0.08, line: 'cg' }, { code: 'C0101', weight: 0.08, line: 'zj' }, { code: 'C0118', weight: 0.08, line: 'cg' },
+  { code: 'E0501', weight: 0.1, line: 'sj' }, { code: 'E0301', weight: 0.08, line: 'zj' }, { code: 'E0401', weight: 0.02, line: 'yj' },
+  { code: 'C0201', weight: 0.06, line: 'jt' }, { code: 'E0601', weight: 0.05, line: 'zj' }, { code: 'H0801', weight: 0.03, line: 'mz' },
+];
+
+/** District-level centers whose operators read the overdue list: urban, a management zone, outlying. */
+const DISTRICT_CENTERS = ['500103', '500199', '500106', '500107', '500108', '500113', 'zone-gxq', '500101', '500102', '500229'];
+const STREETS = 16;
+
+// ── loading ────────────────────────────────────────────────────────────────────────────
+
+/** Streets valid today with their grids, district-level center, weight and a point. */
+const STREET_TABLE = `
+create temp table bench_street as
+with cur as (
+  select code, name, parent_code, geometry from division
+   where level = 'street' and valid_from <= $1::date and (valid_to is null or valid_to > $1::date)
+), grids as (
+  select c.parent_code as street, array_agg(g.code order by g.code) as codes
+    from grid g join division c on c.code = g.community_code and c.level = 'community'
+     and c.valid_from <= $1::date and (c.valid_to is null or c.valid_to > $1::date)
+   group by 1
+)
+select row_number() over (order by cur.code)::int as idx, cur.code as street_code, cur.name, cur.parent_code as district_code,
+       coalesce(z.code, cur.parent_code) as center_code,
+       case when cur.parent_code = any($2::text[]) then $3::int else 1 end as weight,
+       gr.codes as grids,
+       (select avg((p->>0)::float8) from jsonb_array_elements(case when cur.geometry->>'type' = 'Polygon' then cur.geometry->'coordinates'->0 else cur.geometry->'coordinates'->0->0 end) p) as lon,
+       (select avg((p->>1)::float8) from jsonb_array_elements(case when cur.geometry->>'type' = 'Polygon' then cur.geometry->'coordinates'->0 else cur.geometry->'coordinates'->0->0 end) p) as lat
+  from cur join grids gr on gr.street = cur.code
+  left join management_zone z on cur.code = any(z.street_codes)`;
+
+/**
+ * One statement for all the cases. Row g is created at a time that grows with g (so the heap
+ * is in creation order, as a live table is), denser toward the present; recent cases are
+ * mostly open, old ones almost all closed; about a quarter of the open ones are overdue.
+ * Parameters: $1 count, $2 now, $3 category codes, $4 names, $5 domains, $6 lines, $7 cumulative category weights.
+ */
+const LOAD = `
+insert into case_record (id, number, version, status, suspended_from, channel, appeal_type, domain, category_code, urgency, title, description,
+  address, lon, lat, grid_code, community_code, street_code, district_code, location_date, reporter_user_id, reporter_name,
+  reporter_phone, photos, owner_unit_id, assignee_unit_id, recommended_unit_id, routing_rule_id, tasks, rework_count,
+  reopen_count, extension_minutes, pending_extension, satisfaction, satisfaction_comment, master_id, sla, due_at,
+  created_at, updated_at, closed_at)
+select 'case_b' || lpad(g::text, 9, '0'),
+       to_char(created_at at time zone 'Asia/Shanghai', 'YYYYMMDD') || s.district_code || lpad(g::text, 7, '0'),
+       case status when 'reported' then 1 when 'verifying' then 2 when 'registered' then 2 when 'dispatched' then 3 when 'handling' then 4
+                   when 'handled' then 5 when 'verified' then 6 when 'suspended' then 5 else 7 end,
+       status, case when status = 'suspended' then 'handling' end, channel, appeal_type, $5::text[][cat], $3::text[][cat], urgency,
+       $4::text[][cat], s.name || '附近' || $4::text[][cat] || '，群众反映已有数日，请尽快处理。', s.name || '某路' || (g % 300 + 1) || '号',
+       round((s.lon + (r_lon - 0.5) * 0.01)::numeric, 6)::float8, round((s.lat + (r_lat - 0.5) * 0.01)::numeric, 6)::float8,
+       grid, left(grid, 12), s.street_code, s.district_code, (created_at at time zone 'Asia/Shanghai')::date,
+       null, '市民', '138' || lpad((g % 100000000)::text, 8, '0'), '{}'::text[],
+       case when channel = 'patrol' or r_owner < 0.3 then 'C-' || s.street_code else 'C-' || s.center_code end,
+       assignee, null, null,
+       case when assignee is null then '[]'::jsonb
+            else jsonb_build_array(jsonb_build_object('unitId', assignee, 'role', 'lead', 'status', case when status in ('dispatched') then 'pending' when status in ('handling', 'suspended') then 'signed' else 'done' end))
+                 || case when r_assist < 0.1 then jsonb_build_array(jsonb_build_object('unitId', 'D-' || s.center_code || '-zj', 'role', 'assist', 'status', 'done')) else '[]'::jsonb end end,
+       0, 0, 0, null,
+       case when status = 'closed' and r_sat < 0.6 then (3 + floor(r_sat * 3.4))::smallint end, null, null,
+       case when due_at is null then null else jsonb_build_object('policyId', 'sla-bench', 'basis', 'working',
+            'stage', case when status in ('reported', 'verifying', 'registered') then 'dispatch' when status = 'dispatched' then 'sign' when status = 'handling' then 'handle' else 'verify' end,
+            'startedAt', created_at, 'dueAt', due_at, 'warnAt', null, 'handleDueAt', due_at) end,
+       due_at, created_at, coalesce(closed_at, least($2::timestamptz, created_at + interval '1 hour')), closed_at
+  from (
+    select *,
+           case when status in ('dispatched', 'handling', 'handled', 'verified', 'suspended') or (status = 'closed' and r_asg < 0.85)
+                then case when r_asg2 < 0.25 then 'C-' || street_code_ else 'D-' || center_code_ || '-' || $6::text[][cat] end end as assignee,
+           case when status in ('closed', 'rejected', 'voided', 'merged') or status = 'suspended' then null
+                when r_due < 0.25 then created_at + ($2::timestamptz - created_at) * r_due2
+                else $2::timestamptz + r_due2 * interval '10 days' end as due_at,
+           case when status in ('closed', 'rejected', 'voided', 'merged') then least($2::timestamptz, created_at + r_due2 * interval '12 days') end as closed_at
+      from (
+        select *,
+               case when open then case when r_status < 0.10 then 'reported' when r_status < 0.13 then 'verifying' when r_status < 0.20 then 'registered'
+                                        when r_status < 0.35 then 'dispatched' when r_status < 0.75 then 'handling' when r_status < 0.85 then 'handled'
+                                        when r_status < 0.90 then 'verified' else 'suspended' end
+                    else case when r_status < 0.90 then 'closed' when r_status < 0.94 then 'rejected' when r_status < 0.98 then 'voided' else 'merged' end end as status,
+               case when r_ch < 0.40 then 'patrol' when r_ch < 0.65 then 'app' when r_ch < 0.90 then 'hotline' when r_ch < 0.95 then 'sensor' else 'inspection' end as channel,
+               case when r_ch < 0.40 then 'report' when r_ch < 0.75 then 'help' else 'complaint' end as appeal_type,
+               case when r_urg < 0.90 then 'normal' when r_urg < 0.98 then 'urgent' else 'critical' end as urgency,
+               grids_[1 + floor(r_grid * cardinality(grids_))::int] as grid
+          from (
+            select b.*, st.street_code as street_code_, st.center_code as center_code_, st.grids as grids_,
+                   r_open < case when age < interval '15 days' then 0.9 when age < interval '60 days' then 0.6
+                                 when age < interval '365 days' then 0.03 else 0.002 end as open,
+                   (select min(i) from generate_subscripts($7::float8[], 1) i where $7::float8[][i] > r_cat) as cat
+              from (
+                select g, created_at, $2::timestamptz - created_at as age, street_idx,
+                       random() as r_open, random() as r_status, random() as r_ch, random() as r_urg, random() as r_grid, random() as r_owner,
+                       random() as r_asg, random() as r_asg2, random() as r_assist, random() as r_due, random() as r_due2, random() as r_sat,
+                       random() as r_lon, random() as r_lat, random() as r_cat
+                  from (select g, $2::timestamptz - (1 - sqrt(g::float8 / $1)) * interval '3650 days' as created_at,
+                               slots[1 + floor(random() * cardinality(slots))::int] as street_idx
+                          from generate_series(1, $1::int) g,
+                               (select array_agg(idx order by idx) as slots from bench_street, generate_series(1, weight)) w
+                        offset 0) x
+              ) b join bench_street st on st.idx = b.street_idx
+          ) c
+      ) d
+  ) e join bench_street s on s.idx = e.street_idx`;
+
+interface LoadReport { rows: number; insertSeconds: number; indexSeconds: number; vacuumSeconds: number; totalSeconds: number; tableMb: number; indexMb: number; open: number; overdue: number }
+
+async function load(db: Db, now: Date): Promise<LoadReport> {
+  const started = performance.now();
+  const cats = CATEGORIES.map((c) => ({ ...c, category: categoryByCode(c.code)! }));
+  let acc = 0;
+  const cumulative = cats.map((c) => (acc += c.weight) / CATEGORIES.reduce((s, x) => s + x.weight, 0));
+  cumulative[cumulative.length - 1] = 1.000001;
+  const today = now.toISOString().slice(0, 10);
+  // Temp tables live in one session: pin one connection for the whole load.
+  return db.transaction(async (tx) => {
+    await tx.query(STREET_TABLE, [today, URBAN, URBAN_WEIGHT]);
+    const [{ n: streets }] = await tx.query<{ n: number }>('select count(*)::int as n from bench_street');
+    process.stderr.write(`  ${streets} streets with grids\n`);
+    // Secondary indexes go and come back from their own definitions; the primary key and
+    // the unique case number stay (their keys arrive almost in order, so they stay cheap).
+    const indexes = await tx.query<{ name: string; def: string }>(
+      `select indexname as name, indexdef as def from pg_indexes i
+        where tablename = 'case_record' and not exists (select 1 from pg_constraint c where c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)`,
+    );
+    for (const i of indexes) await tx.query(`drop index ${i.name}`);
+    let t = performance.now();
+    await tx.query(LOAD, [CASES, now, cats.map((c) => c.code), cats.map((c) => c.category.name), cats.map((c) => c.category.domain), cats.map((c) => c.line), cumulative]);
+    const insertSeconds = (performance.now() - t) / 1000;
+    process.stderr.write(`  inserted ${fmt(CASES)} cases in ${fmt(insertSeconds, 1)} s\n`);
+    t = performance.now();
+    await tx.query(`set local maintenance_work_mem = '512MB'`);
+    for (const i of indexes) await tx.query(i.def);
+    const indexSeconds = (performance.now() - t) / 1000;
+    process.stderr.write(`  ${indexes.length} indexes rebuilt in ${fmt(indexSeconds, 1)} s\n`);
+    return { rows: CASES, insertSeconds, indexSeconds, vacuumSeconds: 0, totalSeconds: 0, tableMb: 0, indexMb: 0, open: 0, overdue: 0 };
+  }).then(async (r) => {
+    // Vacuum sets hint bits and the visibility map, as autovacuum would have long done on a live table.
+    const t = performance.now();
+    await db.exec('vacuum (analyze) case_record');
+    r.vacuumSeconds = (performance.now() - t) / 1000;
+    r.totalSeconds = (performance.now() - started) / 1000;
+    const [size] = await db.query<{ table_mb: number; index_mb: number }>(
+      `select pg_table_size('case_record') / 1048576.0 as table_mb, pg_indexes_size('case_record') / 1048576.0 as index_mb`,
+    );
+    r.tableMb = Number(size.table_mb);
+    r.indexMb = Number(size.index_mb);
+    const [counts] = await db.query<{ open: number; overdue: number }>(
+      `select count(*) filter (where status in ('reported', 'verifying', 'registered', 'dispatched', 'handling', 'handled', 'verified', 'suspended'))::int as open,
+              count(*) filter (where due_at < $1 and status in ('reported', 'verifying', 'registered', 'dispatched', 'handling', 'handled', 'verified'))::int as overdue
+         from case_record`, [now],
+    );
+    r.open = counts.open;
+    r.overdue = counts.overdue;
+    return r;
+  });
+}
+
+// ── measuring ──────────────────────────────────────────────────────────────────────────
+
+interface Operator { username: string; unitId: string; token: string; sql: string; params: unknown[]; path: string }
+
+/** Runs the service's list for this principal once, recording the case query it sends. */
+async function captureSql(ctx: AppContext, captured: { sql: string; params: unknown[] }[], token: string, query: ListQuery): Promise<{ sql: string; params: unknown[] }> {
+  const principal = await principalForToken(ctx, token);
+  if (!principal) throw new Error('token did not resolve');
+  captured.length = 0;
+  await listCaseViews(ctx, principal, query);
+  const hit = captured.find((c) => c.sql.startsWith('select * from case_record where'));
+  if (!hit) throw new Error('the list query was not captured');
+  return hit;
+}
+
+interface Timing { runs: number; p50Ms: number; p95Ms: number; p99Ms: number; meanMs: number; maxMs: number; meanRows: number }
+
+function summarise(ms: number[], rows: number[]): Timing {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return {
+    runs: ms.length, p50Ms: percentile(sorted, 0.5), p95Ms: percentile(sorted, 0.95), p99Ms: percentile(sorted, 0.99),
+    meanMs: ms.reduce((s, v) => s + v, 0) / ms.length, maxMs: sorted.at(-1)!, meanRows: rows.reduce((s, v) => s + v, 0) / rows.length,
+  };
+}
+
+/** One pass over every operator unmeasured (caches warm), then RUNS timed runs, round-robin. */
+async function timeRuns(operators: Operator[], run: (o: Operator) => Promise<number>): Promise<Timing> {
+  for (const o of operators) await run(o);
+  const ms: number[] = [];
+  const rows: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const o = operators[i % operators.length];
+    const t = performance.now();
+    rows.push(await run(o));
+    ms.push(performance.now() - t);
+  }
+  return summarise(ms, rows);
+}
+
+/** The query's parameters with the overdue cut-off moved to now, as the server would. */
+const freshParams = (o: Operator) => o.params.map((p) => (p instanceof Date ? new Date() : p));
+
+async function explain(db: Db, o: Operator): Promise<string[]> {
+  const rows = await db.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${o.sql}`, freshParams(o));
+  return rows.map((r) => r['QUERY PLAN']);
+}
+
+/** The lines of a plan worth reading in a report: nodes, conditions, rows removed, buffers, timing. */
+function keyLines(plan: string[]): string[] {
+  return plan.filter((l) => /->|^\S|Index Cond|Recheck Cond|Filter|Rows Removed|Buffers|Sort Method|Execution Time|Planning Time/.test(l))
+    .map((l) => (l.length > 200 ? `${l.slice(0, 197)}…` : l));
+}
+
+/**
+ * The overdue list as the index can serve it: one branch per way a center reaches a case,
+ * each able to use an index, merged by id. Rows are the same as listCases' single OR.
+ */
+function overdueRewrite(o: Operator): { sql: string; params: unknown[] } | undefined {
+  // Parameter order in listCases: streets, unit ids, reporter, overdue cut-off, limit.
+  const [streets, unitIds, reporter, , limit] = o.params as [string[], string[], string, Date, number];
+  if (!Array.isArray(streets) || !Array.isArray(unitIds)) return undefined;
+  const open = `status in ('reported', 'verifying', 'registered', 'dispatched', 'handling', 'handled', 'verified')`;
+  const sql = `
+    select * from case_record where id in (
+      select id from case_record where street_code = any($1::text[]) and due_at < $4 and ${open}
+      union select id from case_record where owner_unit_id = any($2::text[]) and due_at < $4 and ${open}
+      union select id from case_record where assignee_unit_id = any($2::text[]) and due_at < $4 and ${open}
+      union select id from case_record where reporter_user_id = $3 and due_at < $4 and ${open}
+      union select id from case_record where exists (select 1 from jsonb_array_elements(tasks) t where t->>'unitId' = any($2::text[]))
+                                         and due_at < $4 and ${open} and street_code <> all($1::text[]))
+    order by created_at desc, id desc limit $5`;
+  return { sql, params: [streets, unitIds, reporter, new Date(), limit] };
+}
+
+// ── main ───────────────────────────────────────────────────────────────────────────────
+
+async function createOperators(url: string, units: { unitId: string; username: string }[]): Promise<void> {
+  // A few at a time: each is a process that hashes a password.
+  for (let i = 0; i < units.length; i += 4) {
+    await Promise.all(units.slice(i, i + 4).map(async (u) => {
+      const { spawn } = await import('node:child_process');
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn('node_modules/.bin/node', ['src/cli/main.ts', 'user', 'add', '--username', u.username, '--name', '值班员', '--role', 'operator', '--unit', u.unitId, '--password', PASSWORD], {
+          cwd: new URL('..', import.meta.url).pathname, env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`user add ${u.username}: ${err}`))));
+      });
+    }));
+  }
+}
+
+async function main(): Promise<void> {
+  const problem = await postgresProblem();
+  if (problem) {
+    console.log(`case-queries skipped: PostgreSQL is not reachable at ${ADMIN_URL.replace(/:[^:@/]*@/, ':***@')} (${problem}). Set CHENGYUN_BENCH_ADMIN_URL to a server the bench may create databases on.`);
+    return;
+  }
+  const name = `chengyun_bench_q_${process.pid}`;
+  const url = databaseUrl(name);
+  await adminQuery(`drop database if exists ${name} with (force)`);
+  await adminQuery(`create database ${name}`);
+  let server: ServerProcess | undefined;
+  let db: Db | undefined;
+  try {
+    let t = performance.now();
+    cli(['seed'], { DATABASE_URL: url });
+    const seedSeconds = (performance.now() - t) / 1000;
+    process.stderr.write(`  ${name} seeded in ${fmt(seedSeconds, 1)} s; loading ${fmt(CASES)} cases…\n`);
+    db = await openDb({ databaseUrl: url });
+    const now = new Date();
+    const loaded = await load(db, now);
+    process.stderr.write(`  vacuum analyze ${fmt(loaded.vacuumSeconds, 1)} s; ${fmt(loaded.open)} open, ${fmt(loaded.overdue)} overdue\n`);
+
+    // The streets with the longest queues, and as many others drawn at random.
+    const busy = await db.query<{ street_code: string }>(
+      `select street_code from case_record where status = any($1::text[]) and owner_unit_id = 'C-' || street_code
+        group by 1 order by count(*) desc limit $2`, [QUEUE_STATUSES, STREETS / 2],
+    );
+    const others = await db.query<{ street_code: string }>(
+      `select code as street_code from division where level = 'street' and valid_from <= $1::date and (valid_to is null or valid_to > $1::date)
+          and not (code = any($2::text[])) order by md5(code) limit $3`,
+      [now.toISOString().slice(0, 10), busy.map((b) => b.street_code), STREETS / 2],
+    );
+    const streetUnits = [...busy, ...others].map((s) => ({ unitId: `C-${s.street_code}`, username: `bq.street.${s.street_code}` }));
+    const districtUnits = DISTRICT_CENTERS.map((c) => ({ unitId: `C-${c}`, username: `bq.district.${c}` }));
+    t = performance.now();
+    await createOperators(url, [...streetUnits, ...districtUnits]);
+    process.stderr.write(`  ${streetUnits.length + districtUnits.length} operators created in ${fmt((performance.now() - t) / 1000, 1)} s\n`);
+
+    server = await startServer({ DATABASE_URL: url });
+    const api = new Api(server.port);
+    const captured: { sql: string; params: unknown[] }[] = [];
+    const capturing: Db = { ...db, kind: db.kind, query: async (sql, params) => { captured.push({ sql, params: [...(params ?? [])] }); return db!.query(sql, params); } } as Db;
+    const ctx = makeContext({ config: { ...loadConfig({}), databaseUrl: url }, db: capturing, city: await CityModel.load(db), log: pino({ level: 'silent' }) });
+
+    const queue: Operator[] = [];
+    for (const u of streetUnits) {
+      const token = await api.login(u.username, PASSWORD);
+      const q: ListQuery = { status: QUEUE_STATUSES as ListQuery['status'], ownerUnitId: u.unitId, limit: LIMIT };
+      const c = await captureSql(ctx, captured, token, q);
+      queue.push({ ...u, token, ...c, path: `/api/v1/cases?${QUEUE_STATUSES.map((s) => `status=${s}`).join('&')}&owner=${u.unitId}&limit=${LIMIT}` });
+    }
+    const overdue: Operator[] = [];
+    for (const u of districtUnits) {
+      const token = await api.login(u.username, PASSWORD);
+      const c = await captureSql(ctx, captured, token, { overdue: true, limit: LIMIT });
+      overdue.push({ ...u, token, ...c, path: `/api/v1/cases?overdue=true&limit=${LIMIT}` });
+    }
+
+    const viaHttp = (o: Operator) => async () => {
+      const res = await send(api.agent, api.port, { method: 'GET', path: o.path, headers: { authorization: `Bearer ${o.token}` } });
+      if (res.status !== 200) throw new Error(`GET ${o.path}: ${res.status} ${res.body.slice(0, 300)}`);
+      return (JSON.parse(res.body) as { items: unknown[] }).items.length;
+    };
+    const viaSql = (o: Operator) => async () => (await db!.query(o.sql, freshParams(o))).length;
+
+    const results = {
+      queueHttp: await timeRuns(queue, (o) => viaHttp(o)()),
+      queueSql: await timeRuns(queue, (o) => viaSql(o)()),
+      overdueHttp: await timeRuns(overdue, (o) => viaHttp(o)()),
+      overdueSql: await timeRuns(overdue, (o) => viaSql(o)()),
+    };
+    for (const [k, v] of Object.entries(results)) process.stderr.write(`  ${k}: p50 ${fmt(v.p50Ms, 1)} p95 ${fmt(v.p95Ms, 1)} p99 ${fmt(v.p99Ms, 1)} ms, ${fmt(v.meanRows, 1)} rows\n`);
+
+    // Plans for the heaviest unit of each kind (most rows behind the filter).
+    const heaviestQueue = queue[0];
+    const heaviestOverdue = overdue[0];
+    const plans = { queue: await explain(db, heaviestQueue), overdue: await explain(db, heaviestOverdue) };
+
+    // The candidate fix for the overdue list, the same way (same units, same runs).
+    let rewrite: Timing | undefined;
+    let rewritePlan: string[] | undefined;
+    const mismatches: string[] = [];
+    if (overdue.every((o) => overdueRewrite(o))) {
+      for (const o of overdue) {
+        const a = (await db.query<{ id: string }>(o.sql, freshParams(o))).map((r) => r.id).join();
+        const r = overdueRewrite(o)!;
+        const b = (await db.query<{ id: string }>(r.sql, r.params)).map((x) => x.id).join();
+        if (a !== b) mismatches.push(o.unitId);
+      }
+      rewrite = await timeRuns(overdue, async (o) => {
+        const r = overdueRewrite(o)!;
+        return (await db!.query(r.sql, r.params)).length;
+      });
+      const r = overdueRewrite(heaviestOverdue)!;
+      rewritePlan = (await db.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${r.sql}`, r.params)).map((x) => x['QUERY PLAN']);
+    }
+    api.close();
+
+    const verdict = (t: Timing) => (t.p95Ms < TARGET_P95_MS ? 'met' : '**missed**');
+    const row = (what: string, path: string, http: Timing, sql: Timing) => [
+      `| ${what} | HTTP ${path} | ${fmt(http.p50Ms, 1)} | ${fmt(http.p95Ms, 1)} | ${fmt(http.p99Ms, 1)} | ${fmt(http.meanRows, 1)} | ${verdict(http)} | ${fmt(http.p95Ms / sql.p95Ms, 2)}× SQL |`,
+      `| ${what} | SQL directly (reference) | ${fmt(sql.p50Ms, 1)} | ${fmt(sql.p95Ms, 1)} | ${fmt(sql.p99Ms, 1)} | ${fmt(sql.meanRows, 1)} | ${verdict(sql)} | 1.00× |`,
+    ];
+    const lines = [
+      `${fmt(loaded.rows)} cases over 10 years in ${fmt(loaded.totalSeconds, 1)} s (insert … select ${fmt(loaded.insertSeconds, 1)} s, 5 secondary indexes rebuilt ${fmt(loaded.indexSeconds, 1)} s, vacuum analyze ${fmt(loaded.vacuumSeconds, 1)} s; `
+      + `table ${fmt(loaded.tableMb / 1024, 2)} GB + indexes ${fmt(loaded.indexMb / 1024, 2)} GB); ${fmt(loaded.open)} open (${fmt((loaded.open / loaded.rows) * 100, 1)}%), ${fmt(loaded.overdue)} overdue. `
+      + `Seeding the city model took ${fmt(seedSeconds, 1)} s.`,
+      `${RUNS} sequential runs per row after one warm pass, round-robin over ${queue.length} street operators (the ${STREETS / 2} longest queues and ${STREETS / 2} others) and ${overdue.length} district-level operators; limit ${LIMIT}. Target p95 < ${TARGET_P95_MS} ms.`,
+      '',
+      '| query | via | p50 ms | p95 ms | p99 ms | rows | target | p95 ratio |',
+      '| --- | --- | ---: | ---: | ---: | ---: | --- | ---: |',
+      ...row('street queue', '?status=…&owner=C-<street>', results.queueHttp, results.queueSql),
+      ...row('district overdue', '?overdue=true', results.overdueHttp, results.overdueSql),
+      ...(rewrite ? [`| district overdue | SQL rewritten: one index-friendly branch per reach arm (candidate fix) | ${fmt(rewrite.p50Ms, 1)} | ${fmt(rewrite.p95Ms, 1)} | ${fmt(rewrite.p99Ms, 1)} | ${fmt(rewrite.meanRows, 1)} | ${verdict(rewrite)} | ${fmt(rewrite.p95Ms / results.overdueSql.p95Ms, 3)}× SQL |`] : []),
+      ...(mismatches.length ? ['', `The rewrite returned different rows for ${mismatches.join(', ')}.`] : []),
+      '',
+      `Street queue plan (${heaviestQueue.unitId}), key lines:`,
+      '',
+      '```',
+      ...keyLines(plans.queue),
+      '```',
+      '',
+      `District overdue plan (${heaviestOverdue.unitId}), key lines:`,
+      '',
+      '```',
+      ...keyLines(plans.overdue),
+      '```',
+      ...(rewritePlan ? ['', `Rewritten overdue query (${heaviestOverdue.unitId}), key lines:`, '', '```', ...keyLines(rewritePlan), '```'] : []),
+    ];
+    console.log(lines.join('\n'));
+
+    writeResult('case-queries', {
+      cases: loaded.rows, runs: RUNS, limit: LIMIT, targetP95Ms: TARGET_P95_MS, seedSeconds, load: loaded,
+      queueStatuses: QUEUE_STATUSES,
+      operators: { streets: queue.map((o) => o.unitId), districts: overdue.map((o) => o.unitId) },
+      results, rewrite, rewriteMismatches: mismatches,
+      sql: { queue: heaviestQueue.sql, overdue: heaviestOverdue.sql, overdueRewrite: overdueRewrite(heaviestOverdue)?.sql },
+      plans: { ...plans, overdueRewrite: rewritePlan },
+    });
+  } finally {
+    await server?.stop();
+    await db?.close();
+    await adminQuery(`drop database if exists ${name} with (force)`);
+  }
+}
+
+await main();

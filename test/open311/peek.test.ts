@@ -1,0 +1,20 @@
+import { it } from 'vitest';
+import { useTestApp } from '../support/app.ts';
+import { pointIn } from '../support/geo.ts';
+const app = await useTestApp({ now: '2026-09-29T01:00:00Z' });
+it('peek', async () => {
+  const admin = await app.as('admin');
+  const spot = await pointIn(app, '500103003', admin);
+  const key = (await app.server.inject({ method: 'POST', url: '/api/v1/open311/keys', headers: admin, payload: { name: 'peek' } })).json().key;
+  const r = await app.server.inject({ method: 'POST', url: '/open311/v2/requests.json', payload: { api_key: key, service_code: 'E0102', lat: spot[1], long: spot[0], address_string: '解放碑步行街 88 号', first_name: 'John', last_name: 'Smith', description: 'John Smith here, call +86 139-1234-5678 or mail j@x.cn; ID 500103199001011234' } });
+  console.log(r.statusCode, r.body);
+  const n = r.json()[0].service_request_id;
+  console.log((await app.server.inject({ url: `/open311/v2/requests/${n}.json` })).body);
+  console.log((await app.server.inject({ url: `/open311/v2/requests/${n}.xml` })).body);
+  console.log((await app.server.inject({ url: `/open311/v2/services/E0102.xml` })).body);
+  console.log((await app.server.inject({ url: `/open311/v2/discovery.json` })).body);
+  console.log((await app.server.inject({ method: 'POST', url: `/open311/v2/requests.json`, headers: { 'content-type': 'text/plain' }, payload: 'x' })).body);
+  console.log((await app.server.inject({ method: 'POST', url: `/open311/v2/requests.json`, headers: { 'content-type': 'application/json' }, payload: '{bad' })).body);
+  console.log((await app.server.inject({ method: 'POST', url: `/open311/v2/requests.json`, payload: { api_key: key, service_code: 'E0102', lat: [1,2] } })).body);
+  console.log((await app.server.inject({ method: 'DELETE', url: `/open311/v2/requests.json` })).body);
+});
