@@ -20,6 +20,7 @@ import { pino } from 'pino';
 import { makeContext, type AppContext } from '../src/app.ts';
 import { categoryByCode } from '../src/categories/catalogue.ts';
 import { listCaseViews, type ListQuery } from '../src/cases/service.ts';
+import { listCases } from '../src/cases/store.ts';
 import { loadConfig } from '../src/config.ts';
 import { CityModel } from '../src/divisions/city-model.ts';
 import { principalForToken } from '../src/org/service.ts';
@@ -90,11 +91,11 @@ select 'case_b' || lpad(g::text, 9, '0'),
        to_char(created_at at time zone 'Asia/Shanghai', 'YYYYMMDD') || s.district_code || lpad(g::text, 7, '0'),
        case status when 'reported' then 1 when 'verifying' then 2 when 'registered' then 2 when 'dispatched' then 3 when 'handling' then 4
                    when 'handled' then 5 when 'verified' then 6 when 'suspended' then 5 else 7 end,
-       status, case when status = 'suspended' then 'handling' end, channel, appeal_type, $5::text[][cat], $3::text[][cat], urgency,
-       $4::text[][cat], s.name || '附近' || $4::text[][cat] || '，群众反映已有数日，请尽快处理。', s.name || '某路' || (g % 300 + 1) || '号',
+       status, case when status = 'suspended' then 'handling' end, channel, appeal_type, ($5::text[])[cat], ($3::text[])[cat], urgency,
+       ($4::text[])[cat], s.name || '附近' || ($4::text[])[cat] || '，群众反映已有数日，请尽快处理。', s.name || '某路' || (g % 300 + 1) || '号',
        round((s.lon + (r_lon - 0.5) * 0.01)::numeric, 6)::float8, round((s.lat + (r_lat - 0.5) * 0.01)::numeric, 6)::float8,
        grid, left(grid, 12), s.street_code, s.district_code, (created_at at time zone 'Asia/Shanghai')::date,
-       null, '市民', '138' || lpad((g % 100000000)::text, 8, '0'), '{}'::text[],
+       case when channel = 'app' then 'usr_bench_' || (g % 200000) end, '市民', '138' || lpad((g % 100000000)::text, 8, '0'), '{}'::text[],
        case when channel = 'patrol' or r_owner < 0.3 then 'C-' || s.street_code else 'C-' || s.center_code end,
        assignee, null, null,
        case when assignee is null then '[]'::jsonb
@@ -109,7 +110,7 @@ select 'case_b' || lpad(g::text, 9, '0'),
   from (
     select *,
            case when status in ('dispatched', 'handling', 'handled', 'verified', 'suspended') or (status = 'closed' and r_asg < 0.85)
-                then case when r_asg2 < 0.25 then 'C-' || street_code_ else 'D-' || center_code_ || '-' || $6::text[][cat] end end as assignee,
+                then case when r_asg2 < 0.25 then 'C-' || street_code_ else 'D-' || center_code_ || '-' || ($6::text[])[cat] end end as assignee,
            case when status in ('closed', 'rejected', 'voided', 'merged') or status = 'suspended' then null
                 when r_due < 0.25 then created_at + ($2::timestamptz - created_at) * r_due2
                 else $2::timestamptz + r_due2 * interval '10 days' end as due_at,
@@ -128,7 +129,7 @@ select 'case_b' || lpad(g::text, 9, '0'),
             select b.*, st.street_code as street_code_, st.center_code as center_code_, st.grids as grids_,
                    r_open < case when age < interval '15 days' then 0.9 when age < interval '60 days' then 0.6
                                  when age < interval '365 days' then 0.03 else 0.002 end as open,
-                   (select min(i) from generate_subscripts($7::float8[], 1) i where $7::float8[][i] > r_cat) as cat
+                   (select min(i) from generate_subscripts($7::float8[], 1) i where ($7::float8[])[i] > r_cat) as cat
               from (
                 select g, created_at, $2::timestamptz - created_at as age, street_idx,
                        random() as r_open, random() as r_status, random() as r_ch, random() as r_urg, random() as r_grid, random() as r_owner,
@@ -144,7 +145,7 @@ select 'case_b' || lpad(g::text, 9, '0'),
       ) d
   ) e join bench_street s on s.idx = e.street_idx`;
 
-interface LoadReport { rows: number; insertSeconds: number; indexSeconds: number; vacuumSeconds: number; totalSeconds: number; tableMb: number; indexMb: number; open: number; overdue: number }
+interface LoadReport { rows: number; indexes: number; insertSeconds: number; indexSeconds: number; vacuumSeconds: number; totalSeconds: number; tableMb: number; indexMb: number; open: number; overdue: number }
 
 async function load(db: Db, now: Date): Promise<LoadReport> {
   const started = performance.now();
@@ -174,7 +175,7 @@ async function load(db: Db, now: Date): Promise<LoadReport> {
     for (const i of indexes) await tx.query(i.def);
     const indexSeconds = (performance.now() - t) / 1000;
     process.stderr.write(`  ${indexes.length} indexes rebuilt in ${fmt(indexSeconds, 1)} s\n`);
-    return { rows: CASES, insertSeconds, indexSeconds, vacuumSeconds: 0, totalSeconds: 0, tableMb: 0, indexMb: 0, open: 0, overdue: 0 };
+    return { rows: CASES, indexes: indexes.length, insertSeconds, indexSeconds, vacuumSeconds: 0, totalSeconds: 0, tableMb: 0, indexMb: 0, open: 0, overdue: 0 };
   }).then(async (r) => {
     // Vacuum sets hint bits and the visibility map, as autovacuum would have long done on a live table.
     const t = performance.now();
@@ -239,36 +240,90 @@ async function timeRuns(operators: Operator[], run: (o: Operator) => Promise<num
 /** The query's parameters with the overdue cut-off moved to now, as the server would. */
 const freshParams = (o: Operator) => o.params.map((p) => (p instanceof Date ? new Date() : p));
 
-async function explain(db: Db, o: Operator): Promise<string[]> {
-  const rows = await db.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${o.sql}`, freshParams(o));
-  return rows.map((r) => r['QUERY PLAN']);
-}
-
 /** The lines of a plan worth reading in a report: nodes, conditions, rows removed, buffers, timing. */
 function keyLines(plan: string[]): string[] {
   return plan.filter((l) => /->|^\S|Index Cond|Recheck Cond|Filter|Rows Removed|Buffers|Sort Method|Execution Time|Planning Time/.test(l))
     .map((l) => (l.length > 200 ? `${l.slice(0, 197)}…` : l));
 }
 
+const TASKS_ARM = /exists \(select 1 from jsonb_array_elements\(tasks\) t where t->>'unitId' = any\((\$\d+)::text\[\]\)\)/;
+
 /**
- * The overdue list as the index can serve it: one branch per way a center reaches a case,
- * each able to use an index, merged by id. Rows are the same as listCases' single OR.
+ * Candidate fix 1: listCases' query with its one unindexable reach arm (the subquery over
+ * the tasks array) written as containment, which a GIN index on tasks answers. Same rows.
  */
-function overdueRewrite(o: Operator): { sql: string; params: unknown[] } | undefined {
-  // Parameter order in listCases: streets, unit ids, reporter, overdue cut-off, limit.
+function indexableOr(o: Operator): { sql: string; params: unknown[] } | undefined {
+  const m = TASKS_ARM.exec(o.sql);
+  if (!m) return undefined;
+  const units = o.params[Number(m[1].slice(1)) - 1] as string[];
+  const params = freshParams(o);
+  const arms = units.map((u) => {
+    params.push(JSON.stringify([{ unitId: u }]));
+    return `tasks @> $${params.length}::jsonb`;
+  });
+  return { sql: o.sql.replace(TASKS_ARM, `(${arms.join(' or ')})`), params };
+}
+
+/**
+ * Candidate fix 2: one branch per way a center reaches a case, each served by its own index,
+ * merged by id and then sorted; the same rows as listCases' single OR.
+ */
+function unionRewrite(o: Operator): { sql: string; params: unknown[] } | undefined {
+  // listCases' parameter order for a center's overdue list: streets, unit ids, reporter, cut-off, limit.
+  if (o.params.length !== 5 || !Array.isArray(o.params[0]) || !Array.isArray(o.params[1])) return undefined;
   const [streets, unitIds, reporter, , limit] = o.params as [string[], string[], string, Date, number];
-  if (!Array.isArray(streets) || !Array.isArray(unitIds)) return undefined;
-  const open = `status in ('reported', 'verifying', 'registered', 'dispatched', 'handling', 'handled', 'verified')`;
+  const open = `status in ('reported', 'verifying', 'registered', 'dispatched', 'handling', 'handled', 'verified') and due_at < $4`;
+  const params: unknown[] = [streets, unitIds, reporter, new Date(), limit];
+  const taskArms = unitIds.map((u) => {
+    params.push(JSON.stringify([{ unitId: u }]));
+    return `select id from case_record where tasks @> $${params.length}::jsonb and ${open}`;
+  });
   const sql = `
     select * from case_record where id in (
-      select id from case_record where street_code = any($1::text[]) and due_at < $4 and ${open}
-      union select id from case_record where owner_unit_id = any($2::text[]) and due_at < $4 and ${open}
-      union select id from case_record where assignee_unit_id = any($2::text[]) and due_at < $4 and ${open}
-      union select id from case_record where reporter_user_id = $3 and due_at < $4 and ${open}
-      union select id from case_record where exists (select 1 from jsonb_array_elements(tasks) t where t->>'unitId' = any($2::text[]))
-                                         and due_at < $4 and ${open} and street_code <> all($1::text[]))
+      select id from case_record where street_code = any($1::text[]) and ${open}
+      union all select id from case_record where owner_unit_id = any($2::text[]) and ${open}
+      union all select id from case_record where assignee_unit_id = any($2::text[]) and ${open}
+      union all select id from case_record where reporter_user_id = $3 and ${open}
+      ${taskArms.map((a) => `union all ${a}`).join('\n      ')})
     order by created_at desc, id desc limit $5`;
-  return { sql, params: [streets, unitIds, reporter, new Date(), limit] };
+  return { sql, params };
+}
+
+/** The indexes the candidate fixes need (a migration would add them). */
+const CANDIDATE_INDEXES = [
+  'create index bench_case_tasks on case_record using gin (tasks jsonb_path_ops)',
+  'create index bench_case_reporter on case_record (reporter_user_id, created_at desc) where reporter_user_id is not null',
+];
+
+async function planOf(db: Db, q: { sql: string; params: unknown[] }): Promise<{ plan: string[]; ms: number }> {
+  const rows = await db.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${q.sql}`, q.params);
+  const plan = rows.map((r) => r['QUERY PLAN']);
+  const ms = Number(/Execution Time: ([\d.]+)/.exec(plan.at(-1) ?? '')?.[1] ?? NaN);
+  return { plan, ms };
+}
+
+/** The plan of whichever operator's query runs longest. */
+async function slowestPlan(db: Db, operators: Operator[], shape: (o: Operator) => { sql: string; params: unknown[] } | undefined): Promise<{ unitId: string; plan: string[]; ms: number }> {
+  let worst = { unitId: '', plan: [] as string[], ms: -1 };
+  for (const o of operators) {
+    const q = shape(o);
+    if (!q) continue;
+    const p = await planOf(db, q);
+    if (p.ms > worst.ms) worst = { unitId: o.unitId, ...p };
+  }
+  return worst;
+}
+
+async function sameRows(db: Db, operators: Operator[], shape: (o: Operator) => { sql: string; params: unknown[] } | undefined): Promise<string[]> {
+  const differ: string[] = [];
+  for (const o of operators) {
+    const q = shape(o);
+    if (!q) continue;
+    const a = (await db.query<{ id: string }>(o.sql, freshParams(o))).map((r) => r.id).join();
+    const b = (await db.query<{ id: string }>(q.sql, q.params)).map((r) => r.id).join();
+    if (a !== b) differ.push(o.unitId);
+  }
+  return differ;
 }
 
 // ── main ───────────────────────────────────────────────────────────────────────────────
@@ -363,29 +418,36 @@ async function main(): Promise<void> {
     };
     for (const [k, v] of Object.entries(results)) process.stderr.write(`  ${k}: p50 ${fmt(v.p50Ms, 1)} p95 ${fmt(v.p95Ms, 1)} p99 ${fmt(v.p99Ms, 1)} ms, ${fmt(v.meanRows, 1)} rows\n`);
 
-    // Plans for the heaviest unit of each kind (most rows behind the filter).
-    const heaviestQueue = queue[0];
-    const heaviestOverdue = overdue[0];
-    const plans = { queue: await explain(db, heaviestQueue), overdue: await explain(db, heaviestOverdue) };
+    const original = (o: Operator) => ({ sql: o.sql, params: freshParams(o) });
+    const plans = { queue: await slowestPlan(db, queue, original), overdue: await slowestPlan(db, overdue, original) };
 
-    // The candidate fix for the overdue list, the same way (same units, same runs).
-    let rewrite: Timing | undefined;
-    let rewritePlan: string[] | undefined;
-    const mismatches: string[] = [];
-    if (overdue.every((o) => overdueRewrite(o))) {
-      for (const o of overdue) {
-        const a = (await db.query<{ id: string }>(o.sql, freshParams(o))).map((r) => r.id).join();
-        const r = overdueRewrite(o)!;
-        const b = (await db.query<{ id: string }>(r.sql, r.params)).map((x) => x.id).join();
-        if (a !== b) mismatches.push(o.unitId);
-      }
-      rewrite = await timeRuns(overdue, async (o) => {
-        const r = overdueRewrite(o)!;
-        return (await db!.query(r.sql, r.params)).length;
-      });
-      const r = overdueRewrite(heaviestOverdue)!;
-      rewritePlan = (await db.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${r.sql}`, r.params)).map((x) => x['QUERY PLAN']);
+    // A resident's own reports (the third reach arm), which no index serves today.
+    captured.length = 0;
+    await listCases(capturing, { streets: [], unitIds: [], reporterUserId: 'usr_bench_4242', limit: LIMIT });
+    const residentQuery = { sql: captured[0].sql, params: captured[0].params };
+    const resident = { before: await planOf(db, residentQuery), after: undefined as { plan: string[]; ms: number } | undefined };
+
+    // The candidate fixes, measured the same way after adding the indexes they need.
+    t = performance.now();
+    for (const ddl of CANDIDATE_INDEXES) await db.query(ddl);
+    await db.query('analyze case_record');
+    const candidateIndexSeconds = (performance.now() - t) / 1000;
+    const [candidateSize] = await db.query<{ mb: number }>(
+      `select sum(pg_relation_size(c.oid)) / 1048576.0 as mb from pg_class c where relname = any($1::text[])`, [['bench_case_tasks', 'bench_case_reporter']],
+    );
+    process.stderr.write(`  candidate indexes built in ${fmt(candidateIndexSeconds, 1)} s (${fmt(Number(candidateSize.mb))} MB)\n`);
+    const candidates: { name: string; shape: (o: Operator) => { sql: string; params: unknown[] } | undefined; timing?: Timing; plan?: { unitId: string; plan: string[]; ms: number }; differ?: string[] }[] = [
+      { name: 'same OR, tasks arm as `tasks @> …` (GIN) + reporter index', shape: indexableOr },
+      { name: 'UNION ALL of one indexed branch per reach arm', shape: unionRewrite },
+    ];
+    for (const c of candidates) {
+      if (!overdue.every((o) => c.shape(o))) continue;
+      c.differ = await sameRows(db, overdue, c.shape);
+      c.timing = await timeRuns(overdue, async (o) => (await db!.query(c.shape(o)!.sql, c.shape(o)!.params)).length);
+      c.plan = await slowestPlan(db, overdue, c.shape);
+      process.stderr.write(`  ${c.name}: p50 ${fmt(c.timing.p50Ms, 1)} p95 ${fmt(c.timing.p95Ms, 1)} ms\n`);
     }
+    resident.after = await planOf(db, residentQuery);
     api.close();
 
     const verdict = (t: Timing) => (t.p95Ms < TARGET_P95_MS ? 'met' : '**missed**');
@@ -394,7 +456,7 @@ async function main(): Promise<void> {
       `| ${what} | SQL directly (reference) | ${fmt(sql.p50Ms, 1)} | ${fmt(sql.p95Ms, 1)} | ${fmt(sql.p99Ms, 1)} | ${fmt(sql.meanRows, 1)} | ${verdict(sql)} | 1.00× |`,
     ];
     const lines = [
-      `${fmt(loaded.rows)} cases over 10 years in ${fmt(loaded.totalSeconds, 1)} s (insert … select ${fmt(loaded.insertSeconds, 1)} s, 5 secondary indexes rebuilt ${fmt(loaded.indexSeconds, 1)} s, vacuum analyze ${fmt(loaded.vacuumSeconds, 1)} s; `
+      `${fmt(loaded.rows)} cases over 10 years in ${fmt(loaded.totalSeconds, 1)} s (insert … select ${fmt(loaded.insertSeconds, 1)} s, ${loaded.indexes} secondary indexes rebuilt ${fmt(loaded.indexSeconds, 1)} s, vacuum analyze ${fmt(loaded.vacuumSeconds, 1)} s; `
       + `table ${fmt(loaded.tableMb / 1024, 2)} GB + indexes ${fmt(loaded.indexMb / 1024, 2)} GB); ${fmt(loaded.open)} open (${fmt((loaded.open / loaded.rows) * 100, 1)}%), ${fmt(loaded.overdue)} overdue. `
       + `Seeding the city model took ${fmt(seedSeconds, 1)} s.`,
       `${RUNS} sequential runs per row after one warm pass, round-robin over ${queue.length} street operators (the ${STREETS / 2} longest queues and ${STREETS / 2} others) and ${overdue.length} district-level operators; limit ${LIMIT}. Target p95 < ${TARGET_P95_MS} ms.`,
@@ -403,21 +465,30 @@ async function main(): Promise<void> {
       '| --- | --- | ---: | ---: | ---: | ---: | --- | ---: |',
       ...row('street queue', '?status=…&owner=C-<street>', results.queueHttp, results.queueSql),
       ...row('district overdue', '?overdue=true', results.overdueHttp, results.overdueSql),
-      ...(rewrite ? [`| district overdue | SQL rewritten: one index-friendly branch per reach arm (candidate fix) | ${fmt(rewrite.p50Ms, 1)} | ${fmt(rewrite.p95Ms, 1)} | ${fmt(rewrite.p99Ms, 1)} | ${fmt(rewrite.meanRows, 1)} | ${verdict(rewrite)} | ${fmt(rewrite.p95Ms / results.overdueSql.p95Ms, 3)}× SQL |`] : []),
-      ...(mismatches.length ? ['', `The rewrite returned different rows for ${mismatches.join(', ')}.`] : []),
+      ...candidates.filter((c) => c.timing).map((c) => `| district overdue | candidate: ${c.name} | ${fmt(c.timing!.p50Ms, 1)} | ${fmt(c.timing!.p95Ms, 1)} | ${fmt(c.timing!.p99Ms, 1)} | ${fmt(c.timing!.meanRows, 1)} | ${verdict(c.timing!)} | ${fmt(c.timing!.p95Ms / results.overdueSql.p95Ms, 2)}× SQL |`),
+      ...candidates.filter((c) => c.differ?.length).map((c) => `\nCandidate "${c.name}" returned different rows for ${c.differ!.join(', ')}.`),
       '',
-      `Street queue plan (${heaviestQueue.unitId}), key lines:`,
+      `Candidates run after adding ${CANDIDATE_INDEXES.map((d) => `\`${d.replace('create index ', '')}\``).join(' and ')} (built in ${fmt(candidateIndexSeconds, 1)} s, ${fmt(Number(candidateSize.mb))} MB). `
+      + `A resident's own list (reach = reporter only) took ${fmt(resident.before.ms, 1)} ms in the database before them and ${fmt(resident.after?.ms, 1)} ms after.`,
       '',
-      '```',
-      ...keyLines(plans.queue),
-      '```',
-      '',
-      `District overdue plan (${heaviestOverdue.unitId}), key lines:`,
+      `Street queue, slowest unit (${plans.queue.unitId}, ${fmt(plans.queue.ms, 1)} ms), key plan lines:`,
       '',
       '```',
-      ...keyLines(plans.overdue),
+      ...keyLines(plans.queue.plan),
       '```',
-      ...(rewritePlan ? ['', `Rewritten overdue query (${heaviestOverdue.unitId}), key lines:`, '', '```', ...keyLines(rewritePlan), '```'] : []),
+      '',
+      `District overdue, slowest unit (${plans.overdue.unitId}, ${fmt(plans.overdue.ms, 1)} ms), key plan lines:`,
+      '',
+      '```',
+      ...keyLines(plans.overdue.plan),
+      '```',
+      ...candidates.filter((c) => c.plan).flatMap((c) => ['', `Candidate "${c.name}", slowest unit (${c.plan!.unitId}, ${fmt(c.plan!.ms, 1)} ms):`, '', '```', ...keyLines(c.plan!.plan), '```']),
+      '',
+      `A resident's own list before the candidate indexes (${fmt(resident.before.ms, 1)} ms):`,
+      '',
+      '```',
+      ...keyLines(resident.before.plan),
+      '```',
     ];
     console.log(lines.join('\n'));
 
@@ -425,9 +496,12 @@ async function main(): Promise<void> {
       cases: loaded.rows, runs: RUNS, limit: LIMIT, targetP95Ms: TARGET_P95_MS, seedSeconds, load: loaded,
       queueStatuses: QUEUE_STATUSES,
       operators: { streets: queue.map((o) => o.unitId), districts: overdue.map((o) => o.unitId) },
-      results, rewrite, rewriteMismatches: mismatches,
-      sql: { queue: heaviestQueue.sql, overdue: heaviestOverdue.sql, overdueRewrite: overdueRewrite(heaviestOverdue)?.sql },
-      plans: { ...plans, overdueRewrite: rewritePlan },
+      results,
+      candidates: candidates.map((c) => ({ name: c.name, timing: c.timing, differ: c.differ, plan: c.plan, sql: c.shape(overdue[0])?.sql })),
+      candidateIndexes: { ddl: CANDIDATE_INDEXES, seconds: candidateIndexSeconds, mb: Number(candidateSize.mb) },
+      resident: { sql: residentQuery.sql, before: resident.before, after: resident.after },
+      sql: { queue: queue[0].sql, overdue: overdue[0].sql },
+      plans,
     });
   } finally {
     await server?.stop();

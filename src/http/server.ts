@@ -17,6 +17,10 @@ import { orgRoutes } from '../org/routes.ts';
 import { divisionRoutes } from '../divisions/routes.ts';
 import { auditRoutes } from '../audit/routes.ts';
 import { caseRoutes } from '../cases/routes.ts';
+import { slaRoutes } from '../sla/routes.ts';
+import { notifyRoutes } from '../notify/routes.ts';
+import { routingRoutes } from '../routing/routes.ts';
+import { open311Routes } from '../open311/routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -65,6 +69,13 @@ export async function buildServer(ctx: AppContext) {
         { name: 'divisions', description: 'Administrative divisions, grids and geo lookup (行政区划, 网格)' },
         { name: 'audit', description: 'Hash-chained audit log (审计日志)' },
         { name: 'cases', description: 'The case closed loop (案件闭环): intake, workflow actions, timeline, photos' },
+        { name: 'sla', description: 'Time limits (时限): working calendar with holidays and make-up days, SLA policies' },
+        { name: 'categories', description: 'Case categories: GB/T 30428 部件/事件 and 12345 hotline categories by domain (领域)' },
+        { name: 'routing', description: 'The responsibility list (权责清单): which unit handles which category where' },
+        { name: 'events', description: 'Live events for consoles (server-sent events), scoped to your jurisdiction' },
+        { name: 'inbox', description: 'In-app notifications (站内信)' },
+        { name: 'webhooks', description: 'Signed outgoing webhooks with retries (出站推送)' },
+        { name: 'open311', description: 'Open311 GeoReport v2 for third-party apps (JSON and XML), and its API keys' },
       ],
     },
   });
@@ -77,11 +88,11 @@ export async function buildServer(ctx: AppContext) {
   await app.register(divisionRoutes, { ctx, prefix: '/api/v1' });
   await app.register(auditRoutes, { ctx, prefix: '/api/v1' });
   await app.register(caseRoutes, { ctx, prefix: '/api/v1' });
-  await app.register((await import('../sla/routes.ts')).slaRoutes, { ctx, prefix: '/api/v1' });
-  await app.register((await import('../notify/routes.ts')).notifyRoutes, { ctx, prefix: '/api/v1' });
-  await app.register((await import('../routing/routes.ts')).routingRoutes, { ctx, prefix: '/api/v1' });
+  await app.register(slaRoutes, { ctx, prefix: '/api/v1' });
+  await app.register(notifyRoutes, { ctx, prefix: '/api/v1' });
+  await app.register(routingRoutes, { ctx, prefix: '/api/v1' });
   await app.register((await import('../triage/routes.ts')).triageRoutes, { ctx, prefix: '/api/v1' });
-  await app.register((await import('../open311/routes.ts')).open311Routes, { ctx });
+  await app.register(open311Routes, { ctx });
   await app.ready();
   return app;
 }

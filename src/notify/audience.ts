@@ -22,13 +22,14 @@ export function divisionChain(divisionCodes: readonly string[], ancestorsOf: (co
 /**
  * Whether a principal gets an event: named as a user, or (staff only) named as a unit, or the
  * event lies inside their unit's scope, where the most specific listed division decides, so
- * a district center does not get the streets a management zone runs. Citizens only get
- * events naming them.
+ * a district center does not get the streets a management zone runs. Departments get only
+ * events naming their unit (a city-wide utility would otherwise see every case in the city),
+ * as they see only the cases given to them. Citizens only get events naming them.
  */
 export function receives(principal: Principal, scope: Pick<EventScope, 'unitIds' | 'userIds'>, chain: readonly string[]): boolean {
   if (scope.userIds.includes(principal.user.id)) return true;
   const unit = principal.unit;
   if (principal.user.role === 'citizen' || !unit) return false;
   if (scope.unitIds.includes(unit.id)) return true;
-  return chain.length > 0 && scopeCovers(unit, chain);
+  return unit.kind === 'center' && chain.length > 0 && scopeCovers(unit, chain);
 }

@@ -57,16 +57,17 @@ export type Attribute = {
   values: AttributeValue[];
 };
 
+// Keys in the spec's element order, since the XML follows them.
 export const ATTRIBUTES: readonly Attribute[] = [
   {
-    variable: true, code: 'urgency', datatype: 'singlevaluelist', required: false, order: 1,
-    datatype_description: '默认 一般 (normal); 紧急 and 特急 run on clock time, 一般 on working time',
+    variable: true, code: 'urgency', datatype: 'singlevaluelist', required: false,
+    datatype_description: '默认 一般 (normal); 紧急 and 特急 run on clock time, 一般 on working time', order: 1,
     description: '紧急程度 (urgency): 一般 normal, 紧急 urgent, 特急 critical',
     values: URGENCIES.map((u) => ({ key: u, name: URGENCY_ZH[u] })),
   },
   {
-    variable: true, code: 'appeal_type', datatype: 'singlevaluelist', required: false, order: 2,
-    datatype_description: '默认 求助 (help); 举报 reports are kept confidential and never appear in GET requests',
+    variable: true, code: 'appeal_type', datatype: 'singlevaluelist', required: false,
+    datatype_description: '默认 求助 (help); 举报 reports are kept confidential and never appear in GET requests', order: 2,
     description: '诉求类型 (appeal type)',
     values: APPEAL_TYPES.map((a) => ({ key: a, name: APPEAL_TYPE_ZH[a] })),
   },

@@ -78,22 +78,31 @@ export function probabilities(head: Head, f: Features): Float64Array {
 }
 
 function top(head: Head, p: Float64Array, n: number): Scored[] {
-  const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a] || a - b);
-  return order.slice(0, n).map((c) => ({ value: head.labels[c], probability: round(p[c]) }));
+  // Selection, not a sort: K can be a hundred classes and only three are wanted.
+  const picked: number[] = [];
+  for (let r = 0; r < Math.min(n, p.length); r++) {
+    let best = -1;
+    for (let c = 0; c < p.length; c++) if (!picked.includes(c) && (best < 0 || p[c] > p[best])) best = c;
+    picked.push(best);
+  }
+  return picked.map((c) => ({ value: head.labels[c], probability: round(p[c]) }));
 }
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
 function evidence(head: Head, f: Features, cls: number, channel: string | undefined): { ngram: string; weight: number }[] {
   const k = head.labels.length;
-  const byNgram = new Map<string, number>();
+  // Aggregated by bucket (a repeated n-gram hits the same bucket); strings only for the winners.
+  const byBucket = new Map<number, { weight: number; at: number }>();
   for (let i = 0; i < f.count; i++) {
     const w = head.weights[f.buckets[i] * k + cls] * f.value;
     if (w <= 0) continue;
-    const ngram = ngramOf(f, i, channel ? `channel:${channel}` : undefined);
-    byNgram.set(ngram, (byNgram.get(ngram) ?? 0) + w);
+    const hit = byBucket.get(f.buckets[i]);
+    if (hit) hit.weight += w;
+    else byBucket.set(f.buckets[i], { weight: w, at: i });
   }
-  return [...byNgram].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, EVIDENCE).map(([ngram, weight]) => ({ ngram, weight: round(weight) }));
+  return [...byBucket.values()].sort((a, b) => b.weight - a.weight || a.at - b.at).slice(0, EVIDENCE)
+    .map((e) => ({ ngram: ngramOf(f, e.at, channel ? `channel:${channel}` : undefined), weight: round(e.weight) }));
 }
 
 function predictHead(head: Head, f: Features, outOfDomain: boolean, channel: string | undefined, explain: boolean): OutputPrediction {

@@ -38,7 +38,7 @@ export interface TrainOptions {
   validationShare: number;
 }
 
-export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { seed: 'chengyun-triage', buckets: 1 << 15, epochs: 4, learningRate: 0.5, l2: 1e-4, validationShare: 0.1 };
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { seed: 'chengyun-triage', buckets: 1 << 14, epochs: 4, learningRate: 0.5, l2: 1e-4, validationShare: 0.1 };
 
 /** mulberry32 seeded from a string. */
 export function seeded(seed: string): () => number {

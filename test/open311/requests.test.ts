@@ -3,6 +3,7 @@
  * GET requests and GET request show public fields only, with the spec's filters and errors.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { wgs84ToGcj02 } from '../../src/geo/crs.ts';
 import { useTestApp } from '../support/app.ts';
 import { pointIn } from '../support/geo.ts';
 import { childrenNamed, parseXml, textOf } from './xml.ts';
@@ -114,6 +115,14 @@ describe('POST requests', () => {
     const c = await caseByNumber(number);
     expect(c).toMatchObject({ categoryCode: 'C0118', urgency: 'critical', appealType: 'complaint', description: expect.stringContaining('https://img.example.com/1.jpg') });
     expect((await read(`/requests/${number}.json`)).json()[0].media_url).toBe('https://img.example.com/1.jpg');
+  });
+
+  it('takes GCJ-02 coordinates from Chinese map SDKs with the crs extension, and stores WGS84', async () => {
+    const [lon, lat] = wgs84ToGcj02(spot[0], spot[1]);
+    const number = await create({ lat: String(lat), long: String(lon), crs: 'gcj02' });
+    const c = await caseByNumber(number);
+    expect(c.lon).toBeCloseTo(spot[0], 5);
+    expect(c.lat).toBeCloseTo(spot[1], 5);
   });
 
   it('returns the first request for a retry with the same Idempotency-Key and refuses the key for another request', async () => {

@@ -38,7 +38,7 @@ describe('model lifecycle', () => {
     first = await trainAndPromote(app.ctx, FAST);
     expect(first).toMatchObject({ version: 1, promoted: true, current: null });
     expect(first.metrics.criticalRecall).toBe(1);
-    expect(first.metrics.outputs.category.macroF1).toBeGreaterThan(0.85);
+    expect(first.metrics.outputs.category.macroF1).toBeGreaterThan(0.8);
     expect(first.training.test).toBeGreaterThan(1000);
     expect((await servedModel(app.ctx))?.version).toBe(1);
   });
