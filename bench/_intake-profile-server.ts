@@ -14,6 +14,13 @@ interface Bucket { count: number; ms: number }
 /** Statement label → time, per kind of transaction ('intake', 'event log', …) and outside transactions. */
 let stats = new Map<string, Map<string, Bucket>>();
 let transactions = new Map<string, { count: number; ms: number }>();
+/** How long each hot row stays locked: from the statement that takes it to the end of commit. */
+let holds = new Map<string, { count: number; ms: number }>();
+
+const LOCKS: Record<string, string> = {
+  'upsert case_serial (takes the district-day lock)': 'case_serial row (district, day)',
+  'update audit_head (seq, takes the chain lock)': 'audit_head row',
+};
 
 function add(group: string, label: string, ms: number): void {
   let g = stats.get(group);
@@ -57,6 +64,7 @@ function instrument(db: Db): Db {
     async transaction<T>(fn: (tx: Queryable) => Promise<T>) {
       const started = performance.now();
       const steps: [string, number][] = [];
+      const locked = new Map<string, number>();
       let entered = 0;
       let left = 0;
       const result = await db.transaction(async (tx) => {
@@ -67,7 +75,10 @@ function instrument(db: Db): Db {
             try {
               return await tx.query<R>(sql, params);
             } finally {
-              steps.push([label(sql), performance.now() - t]);
+              const l = label(sql);
+              const end = performance.now();
+              steps.push([l, end - t]);
+              if (LOCKS[l]) locked.set(LOCKS[l], end);
             }
           },
         };
@@ -82,6 +93,12 @@ function instrument(db: Db): Db {
       add(kind, 'commit', done - left);
       const gaps = (left - entered) - steps.reduce((s, [, ms]) => s + ms, 0);
       add(kind, 'between statements (app code, event loop)', gaps);
+      for (const [lock, from] of locked) {
+        const h = holds.get(lock) ?? { count: 0, ms: 0 };
+        h.count++;
+        h.ms += done - from;
+        holds.set(lock, h);
+      }
       const t = transactions.get(kind) ?? { count: 0, ms: 0 };
       t.count++;
       t.ms += done - started;
@@ -146,6 +163,7 @@ process.on('message', async (message: string) => {
   if (message === 'reset') {
     stats = new Map();
     transactions = new Map();
+    holds = new Map();
     elu = performance.eventLoopUtilization();
     await session.post('Profiler.start');
     process.send!({ type: 'reset' });
@@ -156,6 +174,7 @@ process.on('message', async (message: string) => {
       type: 'stats',
       eventLoopUtilization: used.utilization,
       transactions: Object.fromEntries(transactions),
+      holds: Object.fromEntries(holds),
       statements: Object.fromEntries([...stats].map(([k, v]) => [k, Object.fromEntries(v)])),
       cpu: summarise(profile as unknown as Parameters<typeof summarise>[0]),
     });

@@ -54,14 +54,14 @@ const STREETS = 16;
 
 // ── loading ────────────────────────────────────────────────────────────────────────────
 
-/** Streets valid today with their grids, district-level center, weight and a point. */
+/** Streets valid today: district-level center, weight, a point, and where their grids start in bench_grid. */
 const STREET_TABLE = `
 create temp table bench_street as
 with cur as (
   select code, name, parent_code, geometry from division
    where level = 'street' and valid_from <= $1::date and (valid_to is null or valid_to > $1::date)
 ), grids as (
-  select c.parent_code as street, array_agg(g.code order by g.code) as codes
+  select c.parent_code as street, count(*)::int as n
     from grid g join division c on c.code = g.community_code and c.level = 'community'
      and c.valid_from <= $1::date and (c.valid_to is null or c.valid_to > $1::date)
    group by 1
@@ -69,17 +69,27 @@ with cur as (
 select row_number() over (order by cur.code)::int as idx, cur.code as street_code, cur.name, cur.parent_code as district_code,
        coalesce(z.code, cur.parent_code) as center_code,
        case when cur.parent_code = any($2::text[]) then $3::int else 1 end as weight,
-       gr.codes as grids,
+       (sum(gr.n) over (order by cur.code) - gr.n)::int as grid_start, gr.n as grid_count,
        (select avg((p->>0)::float8) from jsonb_array_elements(case when cur.geometry->>'type' = 'Polygon' then cur.geometry->'coordinates'->0 else cur.geometry->'coordinates'->0->0 end) p) as lon,
        (select avg((p->>1)::float8) from jsonb_array_elements(case when cur.geometry->>'type' = 'Polygon' then cur.geometry->'coordinates'->0 else cur.geometry->'coordinates'->0->0 end) p) as lat
   from cur join grids gr on gr.street = cur.code
   left join management_zone z on cur.code = any(z.street_codes)`;
 
+/** Every grid of those streets, numbered street by street from 0 (bench_street.grid_start). */
+const GRID_TABLE = `
+create temp table bench_grid as
+select (row_number() over (order by c.parent_code, g.code) - 1)::int as gidx, g.code
+  from grid g join division c on c.code = g.community_code and c.level = 'community'
+   and c.valid_from <= $1::date and (c.valid_to is null or c.valid_to > $1::date)
+ where c.parent_code in (select street_code from bench_street)`;
+
 /**
- * One statement for all the cases. Row g is created at a time that grows with g (so the heap
- * is in creation order, as a live table is), denser toward the present; recent cases are
+ * One statement for all the cases. Row g is created at a time that grows with g (the heap is
+ * in creation order, as a live table's is), denser toward the present; recent cases are
  * mostly open, old ones almost all closed; about a quarter of the open ones are overdue.
- * Parameters: $1 count, $2 now, $3 category codes, $4 names, $5 domains, $6 lines, $7 cumulative category weights.
+ * Each layer is fenced with \`offset 0\` so a random draw is made once per row, not once per use.
+ * Parameters: $1 count, $2 now, $3 category codes, $4 names, $5 domains, $6 department lines,
+ * $7 1,000 category slots (indexes into $3…$6, repeated by weight).
  */
 const LOAD = `
 insert into case_record (id, number, version, status, suspended_from, channel, appeal_type, domain, category_code, urgency, title, description,
@@ -88,19 +98,19 @@ insert into case_record (id, number, version, status, suspended_from, channel, a
   reopen_count, extension_minutes, pending_extension, satisfaction, satisfaction_comment, master_id, sla, due_at,
   created_at, updated_at, closed_at)
 select 'case_b' || lpad(g::text, 9, '0'),
-       to_char(created_at at time zone 'Asia/Shanghai', 'YYYYMMDD') || s.district_code || lpad(g::text, 7, '0'),
+       to_char(created_at at time zone 'Asia/Shanghai', 'YYYYMMDD') || district_code || lpad(g::text, 7, '0'),
        case status when 'reported' then 1 when 'verifying' then 2 when 'registered' then 2 when 'dispatched' then 3 when 'handling' then 4
                    when 'handled' then 5 when 'verified' then 6 when 'suspended' then 5 else 7 end,
        status, case when status = 'suspended' then 'handling' end, channel, appeal_type, ($5::text[])[cat], ($3::text[])[cat], urgency,
-       ($4::text[])[cat], s.name || '附近' || ($4::text[])[cat] || '，群众反映已有数日，请尽快处理。', s.name || '某路' || (g % 300 + 1) || '号',
-       round((s.lon + (r_lon - 0.5) * 0.01)::numeric, 6)::float8, round((s.lat + (r_lat - 0.5) * 0.01)::numeric, 6)::float8,
-       grid, left(grid, 12), s.street_code, s.district_code, (created_at at time zone 'Asia/Shanghai')::date,
+       ($4::text[])[cat], name || '附近' || ($4::text[])[cat] || '，群众反映已有数日，请尽快处理。', name || '某路' || (g % 300 + 1) || '号',
+       round((lon + (r_lon - 0.5) * 0.01)::numeric, 6)::float8, round((lat + (r_lat - 0.5) * 0.01)::numeric, 6)::float8,
+       grid, left(grid, 12), street_code, district_code, (created_at at time zone 'Asia/Shanghai')::date,
        case when channel = 'app' then 'usr_bench_' || (g % 200000) end, '市民', '138' || lpad((g % 100000000)::text, 8, '0'), '{}'::text[],
-       case when channel = 'patrol' or r_owner < 0.3 then 'C-' || s.street_code else 'C-' || s.center_code end,
+       case when channel = 'patrol' or r_owner < 0.3 then 'C-' || street_code else 'C-' || center_code end,
        assignee, null, null,
        case when assignee is null then '[]'::jsonb
-            else jsonb_build_array(jsonb_build_object('unitId', assignee, 'role', 'lead', 'status', case when status in ('dispatched') then 'pending' when status in ('handling', 'suspended') then 'signed' else 'done' end))
-                 || case when r_assist < 0.1 then jsonb_build_array(jsonb_build_object('unitId', 'D-' || s.center_code || '-zj', 'role', 'assist', 'status', 'done')) else '[]'::jsonb end end,
+            else jsonb_build_array(jsonb_build_object('unitId', assignee, 'role', 'lead', 'status', case when status = 'dispatched' then 'pending' when status in ('handling', 'suspended') then 'signed' else 'done' end))
+                 || case when r_assist < 0.1 then jsonb_build_array(jsonb_build_object('unitId', 'D-' || center_code || '-zj', 'role', 'assist', 'status', 'done')) else '[]'::jsonb end end,
        0, 0, 0, null,
        case when status = 'closed' and r_sat < 0.6 then (3 + floor(r_sat * 3.4))::smallint end, null, null,
        case when due_at is null then null else jsonb_build_object('policyId', 'sla-bench', 'basis', 'working',
@@ -108,55 +118,66 @@ select 'case_b' || lpad(g::text, 9, '0'),
             'startedAt', created_at, 'dueAt', due_at, 'warnAt', null, 'handleDueAt', due_at) end,
        due_at, created_at, coalesce(closed_at, least($2::timestamptz, created_at + interval '1 hour')), closed_at
   from (
-    select *,
+    select d.*, s.street_code, s.district_code, s.center_code, s.name, s.lon, s.lat, gr.code as grid,
            case when status in ('dispatched', 'handling', 'handled', 'verified', 'suspended') or (status = 'closed' and r_asg < 0.85)
-                then case when r_asg2 < 0.25 then 'C-' || street_code_ else 'D-' || center_code_ || '-' || ($6::text[])[cat] end end as assignee,
-           case when status in ('closed', 'rejected', 'voided', 'merged') or status = 'suspended' then null
+                then case when r_asg2 < 0.25 then 'C-' || s.street_code else 'D-' || s.center_code || '-' || ($6::text[])[cat] end end as assignee,
+           case when status in ('closed', 'rejected', 'voided', 'merged', 'suspended') then null
                 when r_due < 0.25 then created_at + ($2::timestamptz - created_at) * r_due2
                 else $2::timestamptz + r_due2 * interval '10 days' end as due_at,
            case when status in ('closed', 'rejected', 'voided', 'merged') then least($2::timestamptz, created_at + r_due2 * interval '12 days') end as closed_at
       from (
-        select *,
+        select b.*,
                case when open then case when r_status < 0.10 then 'reported' when r_status < 0.13 then 'verifying' when r_status < 0.20 then 'registered'
                                         when r_status < 0.35 then 'dispatched' when r_status < 0.75 then 'handling' when r_status < 0.85 then 'handled'
                                         when r_status < 0.90 then 'verified' else 'suspended' end
                     else case when r_status < 0.90 then 'closed' when r_status < 0.94 then 'rejected' when r_status < 0.98 then 'voided' else 'merged' end end as status,
                case when r_ch < 0.40 then 'patrol' when r_ch < 0.65 then 'app' when r_ch < 0.90 then 'hotline' when r_ch < 0.95 then 'sensor' else 'inspection' end as channel,
                case when r_ch < 0.40 then 'report' when r_ch < 0.75 then 'help' else 'complaint' end as appeal_type,
-               case when r_urg < 0.90 then 'normal' when r_urg < 0.98 then 'urgent' else 'critical' end as urgency,
-               grids_[1 + floor(r_grid * cardinality(grids_))::int] as grid
+               case when r_urg < 0.90 then 'normal' when r_urg < 0.98 then 'urgent' else 'critical' end as urgency
           from (
-            select b.*, st.street_code as street_code_, st.center_code as center_code_, st.grids as grids_,
-                   r_open < case when age < interval '15 days' then 0.9 when age < interval '60 days' then 0.6
-                                 when age < interval '365 days' then 0.03 else 0.002 end as open,
-                   (select min(i) from generate_subscripts($7::float8[], 1) i where ($7::float8[])[i] > r_cat) as cat
+            select a.*,
+                   r_open < case when $2::timestamptz - created_at < interval '15 days' then 0.9 when $2::timestamptz - created_at < interval '60 days' then 0.6
+                                 when $2::timestamptz - created_at < interval '365 days' then 0.03 else 0.002 end as open
               from (
-                select g, created_at, $2::timestamptz - created_at as age, street_idx,
+                select g, $2::timestamptz - (1 - sqrt(g::float8 / $1)) * interval '3650 days' as created_at,
+                       slots[1 + floor(random() * cardinality(slots))::int] as street_idx,
+                       ($7::int[])[1 + floor(random() * 1000)::int] as cat,
                        random() as r_open, random() as r_status, random() as r_ch, random() as r_urg, random() as r_grid, random() as r_owner,
                        random() as r_asg, random() as r_asg2, random() as r_assist, random() as r_due, random() as r_due2, random() as r_sat,
-                       random() as r_lon, random() as r_lat, random() as r_cat
-                  from (select g, $2::timestamptz - (1 - sqrt(g::float8 / $1)) * interval '3650 days' as created_at,
-                               slots[1 + floor(random() * cardinality(slots))::int] as street_idx
-                          from generate_series(1, $1::int) g,
-                               (select array_agg(idx order by idx) as slots from bench_street, generate_series(1, weight)) w
-                        offset 0) x
-              ) b join bench_street st on st.idx = b.street_idx
-          ) c
+                       random() as r_lon, random() as r_lat
+                  from generate_series(1, $1::int) g,
+                       (select array_agg(idx order by idx) as slots from bench_street, generate_series(1, weight)) w
+                offset 0
+              ) a
+            offset 0
+          ) b
+        offset 0
       ) d
-  ) e join bench_street s on s.idx = e.street_idx`;
+      join bench_street s on s.idx = d.street_idx
+      join bench_grid gr on gr.gidx = s.grid_start + floor(d.r_grid * s.grid_count)::int
+    offset 0
+  ) e`;
 
 interface LoadReport { rows: number; indexes: number; insertSeconds: number; indexSeconds: number; vacuumSeconds: number; totalSeconds: number; tableMb: number; indexMb: number; open: number; overdue: number }
 
 async function load(db: Db, now: Date): Promise<LoadReport> {
   const started = performance.now();
   const cats = CATEGORIES.map((c) => ({ ...c, category: categoryByCode(c.code)! }));
-  let acc = 0;
-  const cumulative = cats.map((c) => (acc += c.weight) / CATEGORIES.reduce((s, x) => s + x.weight, 0));
-  cumulative[cumulative.length - 1] = 1.000001;
+  const total = CATEGORIES.reduce((s, x) => s + x.weight, 0);
+  const slots: number[] = [];
+  cats.forEach((c, i) => { for (let k = 0; k < Math.round((c.weight / total) * 1000); k++) slots.push(i + 1); });
+  while (slots.length < 1000) slots.push(1);
+  slots.length = 1000;
   const today = now.toISOString().slice(0, 10);
   // Temp tables live in one session: pin one connection for the whole load.
   return db.transaction(async (tx) => {
     await tx.query(STREET_TABLE, [today, URBAN, URBAN_WEIGHT]);
+    await tx.query(GRID_TABLE, [today]);
+    await tx.query('analyze bench_street');
+    await tx.query('analyze bench_grid');
+    // Hash joins against the two small tables keep generate_series' order, hence creation order in the heap.
+    await tx.query('set local enable_mergejoin = off');
+    await tx.query('set local enable_nestloop = off');
     const [{ n: streets }] = await tx.query<{ n: number }>('select count(*)::int as n from bench_street');
     process.stderr.write(`  ${streets} streets with grids\n`);
     // Secondary indexes go and come back from their own definitions; the primary key and
@@ -167,7 +188,7 @@ async function load(db: Db, now: Date): Promise<LoadReport> {
     );
     for (const i of indexes) await tx.query(`drop index ${i.name}`);
     let t = performance.now();
-    await tx.query(LOAD, [CASES, now, cats.map((c) => c.code), cats.map((c) => c.category.name), cats.map((c) => c.category.domain), cats.map((c) => c.line), cumulative]);
+    await tx.query(LOAD, [CASES, now, cats.map((c) => c.code), cats.map((c) => c.category.name), cats.map((c) => c.category.domain), cats.map((c) => c.line), slots]);
     const insertSeconds = (performance.now() - t) / 1000;
     process.stderr.write(`  inserted ${fmt(CASES)} cases in ${fmt(insertSeconds, 1)} s\n`);
     t = performance.now();

@@ -67,7 +67,11 @@ export const CaseSchema = Type.Object({
 
 /** Body schema of each action route. */
 const ACTION_BODIES: Record<CaseAction, TSchema> = {
-  accept: Type.Object({ note: Type.Optional(Note) }, { additionalProperties: false }),
+  accept: Type.Object({
+    note: Type.Optional(Note),
+    categoryCode: Type.Optional(Type.String({ minLength: 1, maxLength: 20, description: 'Corrected category (a training label for triage)' })),
+    urgency: Type.Optional(literals(URGENCIES)), appealType: Type.Optional(literals(APPEAL_TYPES)),
+  }, { additionalProperties: false }),
   requestVerification: Type.Object({ note: Type.Optional(Note) }, { additionalProperties: false }),
   confirmReport: Type.Object({ note: Type.Optional(Note), photos: Type.Optional(Photos) }, { additionalProperties: false }),
   reject: Type.Object({ reason: Note }, { additionalProperties: false }),

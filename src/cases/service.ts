@@ -232,6 +232,9 @@ async function validateCommand(ctx: AppContext, principal: Principal, c: Case, c
       }
       break;
     }
+    case 'accept':
+      if (cmd.categoryCode !== undefined && !categoryByCode(cmd.categoryCode)) throw new Problem('CY_UNPROCESSABLE', `unknown category ${cmd.categoryCode}`);
+      break;
     case 'selfHandle': case 'confirmReport': case 'reportHandled': case 'verifyFix':
       await requirePhotos(ctx, cmd.photos ?? []);
       break;
@@ -265,13 +268,30 @@ export async function act(ctx: AppContext, principal: Principal, requestId: stri
     ...c, ...outcome.next, version: c.version + 1, updatedAt: now.toISOString(),
     ...(cmd.action === 'evaluate' ? { satisfactionComment: cmd.comment ?? null } : {}),
   };
+  // 受理 is where an operator confirms or corrects what was reported; corrections re-route and re-time it.
+  const corrected = cmd.action === 'accept' && (
+    (cmd.categoryCode !== undefined && cmd.categoryCode !== c.categoryCode) || (cmd.urgency !== undefined && cmd.urgency !== c.urgency)
+    || (cmd.appealType !== undefined && cmd.appealType !== c.appealType));
+  if (cmd.action === 'accept' && corrected) {
+    if (cmd.categoryCode !== undefined && cmd.categoryCode !== c.categoryCode) {
+      next.categoryCode = cmd.categoryCode;
+      next.domain = categoryByCode(cmd.categoryCode)?.domain ?? next.domain;
+      const zone = ctx.city.zones.find((z) => z.streetCodes.includes(c.streetCode));
+      const chain = [c.communityCode, c.streetCode, ...(zone ? [zone.code] : []), c.districtCode, '500000'];
+      const recommended = recommendUnit(ref, cmd.categoryCode, chain, ctx.today());
+      next.recommendedUnitId = recommended?.unitId ?? null;
+      next.routingRuleId = recommended?.ruleId ?? null;
+    }
+    next.urgency = cmd.urgency ?? next.urgency;
+    next.appealType = cmd.appealType ?? next.appealType;
+  }
   const recompute = outcome.effects.some((e) => e.type === 'recomputeSla');
   const saved = await ctx.db.transaction(async (tx) => {
     if (recompute) {
       const startedAt = c.sla?.startedAt ?? c.createdAt;
       const pauses = await store.suspensionsSince(tx, c.id, startedAt);
       if (cmd.action === 'suspend' || cmd.action === 'resume') pauses.push({ type: cmd.action, at: now });
-      next.sla = planSla(next, c.sla, pauses, now, ref.sla);
+      next.sla = planSla(next, c.sla, pauses, now, ref.sla, corrected);
       next.dueAt = next.sla?.dueAt ?? null;
     }
     if (!(await store.updateCase(tx, next, c.version))) {
@@ -338,6 +358,11 @@ async function runEffect(ctx: AppContext, tx: Queryable, effect: Effect, c: Case
       }
       return;
   }
+}
+
+/** Operators' corrections (re-categorised, or returned/transferred then dispatched again) as training labels for triage. */
+export function correctedCaseLabels(db: Queryable, limit: number): Promise<store.CorrectionRow[]> {
+  return store.correctedCases(db, limit);
 }
 
 export type { CaseStatus };

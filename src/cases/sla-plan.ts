@@ -51,9 +51,11 @@ function stageAllowance(policy: SlaPolicy, stage: ClockStage, extensionMinutes: 
  * and is recomputed (an extension, a pause). `pauses` are the suspend/resume events since
  * the stage started, including the one being made now.
  */
-export function planSla(c: Case, previous: StoredSla | null, pauses: readonly ClockEvent[], now: Date, kit: SlaKit): StoredSla | null {
+export function planSla(c: Case, previous: StoredSla | null, pauses: readonly ClockEvent[], now: Date, kit: SlaKit, repick = false): StoredSla | null {
   const stage = stageOf(c.status, c.suspendedFrom);
-  const policy = previous ? kit.policies.find((p) => p.id === previous.policyId) ?? policyFor(kit, c.categoryCode, c.urgency) : policyFor(kit, c.categoryCode, c.urgency);
+  // A case keeps the policy it started with, unless its category or urgency was corrected.
+  const kept = previous && !repick ? kit.policies.find((p) => p.id === previous.policyId) : undefined;
+  const policy = kept ?? policyFor(kit, c.categoryCode, c.urgency);
   if (!stage) return previous ? { ...previous, stage: null, startedAt: null, dueAt: null, warnAt: null } : null;
   const startedAt = previous && previous.stage === stage && previous.startedAt ? new Date(previous.startedAt) : now;
   const clock = computeDeadline(

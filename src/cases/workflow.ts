@@ -74,7 +74,7 @@ export interface CaseState {
 export const REOPEN_WINDOW_DAYS = 7;
 
 export type Command =
-  | { action: 'accept'; note?: string }
+  | { action: 'accept'; note?: string; categoryCode?: string; urgency?: 'normal' | 'urgent' | 'critical'; appealType?: 'consult' | 'help' | 'complaint' | 'report' | 'suggestion' | 'praise' }
   | { action: 'requestVerification'; note?: string }
   | { action: 'confirmReport'; note?: string; photos?: string[] }
   | { action: 'reject'; reason: string }

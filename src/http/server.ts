@@ -21,6 +21,7 @@ import { slaRoutes } from '../sla/routes.ts';
 import { notifyRoutes } from '../notify/routes.ts';
 import { routingRoutes } from '../routing/routes.ts';
 import { open311Routes } from '../open311/routes.ts';
+import { triageRoutes } from '../triage/routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -75,6 +76,7 @@ export async function buildServer(ctx: AppContext) {
         { name: 'events', description: 'Live events for consoles (server-sent events), scoped to your jurisdiction' },
         { name: 'inbox', description: 'In-app notifications (站内信)' },
         { name: 'webhooks', description: 'Signed outgoing webhooks with retries (出站推送)' },
+        { name: 'triage', description: 'Triage intelligence (智能分拨): classify report text, recommend the unit' },
         { name: 'open311', description: 'Open311 GeoReport v2 for third-party apps (JSON and XML), and its API keys' },
       ],
     },
@@ -91,7 +93,7 @@ export async function buildServer(ctx: AppContext) {
   await app.register(slaRoutes, { ctx, prefix: '/api/v1' });
   await app.register(notifyRoutes, { ctx, prefix: '/api/v1' });
   await app.register(routingRoutes, { ctx, prefix: '/api/v1' });
-  await app.register((await import('../triage/routes.ts')).triageRoutes, { ctx, prefix: '/api/v1' });
+  await app.register(triageRoutes, { ctx, prefix: '/api/v1' });
   await app.register(open311Routes, { ctx });
   await app.ready();
   return app;

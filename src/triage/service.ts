@@ -13,6 +13,7 @@ import {
   AUTO_ROUTE_THRESHOLD, beats, DEFAULT_TRAIN_OPTIONS, evaluate, loadCorpus, trainModel,
   type CorpusReport, type LabelledText, type Metrics, type TrainOptions,
 } from './train.ts';
+import { correctedCaseLabels } from '../cases/service.ts';
 import * as store from './store.ts';
 
 /** A correction counts as this many corpus reports: it is a deliberate human judgement on a case the model or the list got wrong. */
@@ -72,7 +73,7 @@ export async function classifyReport(ctx: AppContext, input: ClassifyInput): Pro
 
 /** Operators' corrections as labelled texts. */
 export async function corrections(db: Queryable): Promise<LabelledText[]> {
-  const rows = await store.correctedCases(db, MAX_CORRECTIONS);
+  const rows = await correctedCaseLabels(db, MAX_CORRECTIONS);
   return rows.flatMap((r) => {
     const domain = r.domain ?? categoryByCode(r.category_code)?.domain;
     return domain ? [{ text: r.description, channel: r.channel, appealType: r.appeal_type, domain, categoryCode: r.category_code, urgency: r.urgency, weight: CORRECTION_WEIGHT }] : [];

@@ -58,31 +58,3 @@ export async function insertModel(tx: Queryable, m: Omit<ModelRow, 'version'> & 
   return next;
 }
 
-export interface CorrectionRow {
-  description: string;
-  channel: string;
-  appeal_type: string;
-  domain: string | null;
-  category_code: string;
-  urgency: string;
-}
-
-/**
- * Cases whose first routing an operator corrected: returned (回退) or transferred (转办) and
- * then dispatched again, or whose category an action changed (an event carrying a new
- * categoryCode). The case's current labels are the operator's judgement.
- */
-export async function correctedCases(db: Queryable, limit: number): Promise<CorrectionRow[]> {
-  return db.query<CorrectionRow>(
-    `select c.description, c.channel, c.appeal_type, c.domain, c.category_code, c.urgency
-       from case_record c
-      where c.category_code is not null
-        and c.status not in ('rejected', 'voided')
-        and (exists (select 1 from case_event r join case_event d on d.case_id = r.case_id and d.seq > r.seq and d.action = 'dispatch'
-                      where r.case_id = c.id and r.action in ('return', 'transfer'))
-             or exists (select 1 from case_event e where e.case_id = c.id and e.data ? 'categoryCode'))
-      order by c.created_at, c.id
-      limit $1`,
-    [limit],
-  );
-}

@@ -203,6 +203,17 @@ describe('the case closed loop', () => {
     expect(forbidden.statusCode).toBe(403);
   });
 
+  it('lets the operator correct category and urgency at 受理, re-routing and re-timing the case', async () => {
+    const c = await report(citizen, { categoryCode: 'E0102', description: '路边闻到好大一股天然气味道' });
+    expect(c.recommendedUnitId).toBe('D-500103-cg');
+    const accepted = await act(districtOp, c.id, 'accept', { categoryCode: 'E0403', urgency: 'critical', note: '实为燃气泄漏' });
+    expect(accepted).toMatchObject({ categoryCode: 'E0403', urgency: 'critical', recommendedUnitId: 'D-500000-gas' });
+    expect(accepted.sla.policyId).toBe('sla-critical');
+    await act(districtOp, c.id, 'accept', {}, 409);
+    const timeline = await app.server.inject({ url: `/api/v1/cases/${c.id}/timeline`, headers: districtOp });
+    expect(timeline.json().events[1].data).toMatchObject({ categoryCode: 'E0403', urgency: 'critical' });
+  });
+
   it('returns the same case for a retried report with the same Idempotency-Key', async () => {
     const body = { categoryCode: 'E0102', description: '重试测试', location: { lon: spot[0], lat: spot[1] } };
     const headers = { ...citizen, 'idempotency-key': 'retry-key-0001' };

@@ -45,16 +45,18 @@ describe('who gets an event', () => {
       inShapingbaStreet: at(districtStreet),
       namingCitizen: at(CHAOTIANMEN, { userIds: ['usr_citizen'] }),
       namingJiefangbeiCenter: at(CHAOTIANMEN, { unitIds: [`C-${JIEFANGBEI}`] }),
+      namingYuzhongCg: at(CHAOTIANMEN, { unitIds: ['D-500103-cg'] }),
       nowhere: { scope: { divisionCodes: [], unitIds: [], userIds: [] } },
     };
     const expected: Record<keyof typeof who, (keyof typeof events)[]> = {
       jiefangbei: ['inJiefangbei', 'namingJiefangbeiCenter'],
-      chaotianmen: ['inChaotianmen', 'namingCitizen', 'namingJiefangbeiCenter'],
-      yuzhong: ['inJiefangbei', 'inChaotianmen', 'namingCitizen', 'namingJiefangbeiCenter'],
-      yuzhongCg: ['inJiefangbei', 'inChaotianmen', 'namingCitizen', 'namingJiefangbeiCenter'],
+      chaotianmen: ['inChaotianmen', 'namingCitizen', 'namingJiefangbeiCenter', 'namingYuzhongCg'],
+      yuzhong: ['inJiefangbei', 'inChaotianmen', 'namingCitizen', 'namingJiefangbeiCenter', 'namingYuzhongCg'],
+      // Departments see only what is given to them, like the cases they may open.
+      yuzhongCg: ['namingYuzhongCg'],
       shapingba: ['inShapingbaStreet'],
       zone: ['inZoneStreet'],
-      city: ['inJiefangbei', 'inChaotianmen', 'inZoneStreet', 'inShapingbaStreet', 'namingCitizen', 'namingJiefangbeiCenter'],
+      city: ['inJiefangbei', 'inChaotianmen', 'inZoneStreet', 'inShapingbaStreet', 'namingCitizen', 'namingJiefangbeiCenter', 'namingYuzhongCg'],
       citizen: ['namingCitizen'],
     };
     for (const [name, p] of Object.entries(who) as [keyof typeof who, Principal][]) {
