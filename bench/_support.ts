@@ -300,10 +300,9 @@ function procTicks(pid: number): number | undefined {
   }
 }
 
-/** Ticks of every PostgreSQL process on this machine (backends, WAL writer, checkpointer …). */
-function postgresTicks(): number | undefined {
-  let total = 0;
-  let seen = 0;
+/** Ticks of every PostgreSQL process on this machine (backends, WAL writer, checkpointer …), by pid. */
+function postgresTicks(): Map<number, number> | undefined {
+  const out = new Map<number, number>();
   try {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
@@ -312,8 +311,7 @@ function postgresTicks(): number | undefined {
         const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
         if (comm !== 'postgres' && !comm.startsWith('postgres:')) continue;
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        total += Number(fields[11]) + Number(fields[12]);
-        seen++;
+        out.set(Number(entry), Number(fields[11]) + Number(fields[12]));
       } catch {
         // The process ended between listing and reading.
       }
@@ -321,7 +319,15 @@ function postgresTicks(): number | undefined {
   } catch {
     return undefined;
   }
-  return seen ? total : undefined;
+  return out.size ? out : undefined;
+}
+
+/** Ticks used between two readings by the processes alive at the second (short-lived ones that ended are missed). */
+function ticksBetween(a: Map<number, number> | undefined, b: Map<number, number> | undefined): number | undefined {
+  if (!a || !b) return undefined;
+  let total = 0;
+  for (const [pid, ticks] of b) total += ticks - (a.get(pid) ?? 0);
+  return total;
 }
 
 function machineTicks(): { busy: number; total: number } | undefined {
@@ -358,9 +364,10 @@ export function cpuMeter(serverPid: number | null): { stop(): CpuShare } {
       const machine2 = machineTicks();
       const selfUsed = process.cpuUsage(self);
       const pct = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? null : ((b - a) / HZ / seconds) * 100);
+      const pg = ticksBetween(postgres, postgres2);
       return {
         serverPct: pct(server, server2),
-        postgresPct: pct(postgres, postgres2),
+        postgresPct: pg === undefined ? null : (pg / HZ / seconds) * 100,
         benchPct: ((selfUsed.user + selfUsed.system) / 1e6 / seconds) * 100,
         machineBusyPct: machine && machine2 ? ((machine2.busy - machine.busy) / (machine2.total - machine.total)) * 100 : null,
       };
@@ -461,11 +468,23 @@ export function activitySampler(url: string, intervalMs = 10): { stop(): Promise
 export const fmt = (v: number | null | undefined, digits = 0): string =>
   v === null || v === undefined || Number.isNaN(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/** The commit measured and the source files changed on top of it, so a figure can be traced to its code. */
+function sourceState(): { commit: string | null; changed: string[] } {
+  const git = (args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+  const head = git(['rev-parse', 'HEAD']);
+  if (head.status !== 0) return { commit: null, changed: [] };
+  const status = git(['status', '--porcelain', '--', 'src']);
+  return { commit: head.stdout.trim(), changed: status.stdout.split('\n').filter(Boolean).map((l) => l.slice(3)) };
+}
+
 export function writeResult(name: string, data: Record<string, unknown>): void {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(
     join(RESULTS, `${name}.json`),
-    JSON.stringify({ benchmark: name, date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, ...data }, null, 2) + '\n',
+    JSON.stringify({
+      benchmark: name, date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length,
+      source: sourceState(), ...data,
+    }, null, 2) + '\n',
   );
 }
 

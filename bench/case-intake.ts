@@ -90,19 +90,18 @@ interface Row {
   db?: DbCounters;
 }
 
-interface DbCounters { commits: number; walBytes: number; walSyncs: number; tuplesInserted: number; tuplesUpdated: number }
+/** Counters of the bench database only (pg_stat_wal would include every other database on the server). */
+interface DbCounters { commits: number; tuplesInserted: number; tuplesUpdated: number }
 
 async function dbCounters(db: Db): Promise<DbCounters> {
   const [d] = await db.query<{ xact_commit: string; tup_inserted: string; tup_updated: string }>(
     'select xact_commit::text, tup_inserted::text, tup_updated::text from pg_stat_database where datname = current_database()',
   );
-  const [w] = await db.query<{ wal_bytes: string; wal_sync: string }>('select wal_bytes::text, wal_sync::text from pg_stat_wal');
-  return { commits: Number(d.xact_commit), walBytes: Number(w.wal_bytes), walSyncs: Number(w.wal_sync), tuplesInserted: Number(d.tup_inserted), tuplesUpdated: Number(d.tup_updated) };
+  return { commits: Number(d.xact_commit), tuplesInserted: Number(d.tup_inserted), tuplesUpdated: Number(d.tup_updated) };
 }
 
 const minus = (a: DbCounters, b: DbCounters): DbCounters => ({
-  commits: a.commits - b.commits, walBytes: a.walBytes - b.walBytes, walSyncs: a.walSyncs - b.walSyncs,
-  tuplesInserted: a.tuplesInserted - b.tuplesInserted, tuplesUpdated: a.tuplesUpdated - b.tuplesUpdated,
+  commits: a.commits - b.commits, tuplesInserted: a.tuplesInserted - b.tuplesInserted, tuplesUpdated: a.tuplesUpdated - b.tuplesUpdated,
 });
 
 /** Points inside each district's outline, from the API, so they are where the server thinks. */
@@ -442,7 +441,11 @@ async function main(): Promise<void> {
   });
   const pgIntake64 = intake.find((r) => r.backend === 'PostgreSQL' && r.concurrency === 64)!;
   const full = pgPart.direct.find((r) => r.workload === VARIANT_NAME.full)!;
-  const breakdown = perIntakeBreakdown(pgPart.profile.stats, pgPart.profile.intakes);
+  const breakdown = perIntakeBreakdown(pgPart.profile.stats, pgPart.profile.intakes).filter((b) => b.perIntake >= 0.01);
+  const holds = pgPart.profile.stats.holds;
+  const serialHoldEntry = Object.entries(holds).find(([k]) => k.startsWith('case_serial'))?.[1];
+  const serialHold = serialHoldEntry ? serialHoldEntry.ms / serialHoldEntry.count : undefined;
+  const busiest = [...DISTRICTS].sort((a, b) => b.weight - a.weight)[0];
   const eventLogTx = pgPart.profile.stats.transactions['event log'];
   const intakeTx = pgPart.profile.stats.transactions.intake;
   const cpu = { ...pgPart.profile.stats.cpu, intakes: pgPart.profile.intakes };
@@ -467,7 +470,7 @@ async function main(): Promise<void> {
     '| --- | ---: | ---: |',
     ...activityOrder.filter((k) => pgIntake64.activity!.shares[k] !== undefined).map((k) => `| ${k} | ${fmt(pgIntake64.activity!.shares[k] * 100, 1)}% | ${fmt(pgIntake64.activity!.meanConnections[k], 2)} |`),
     '',
-    `Per intake: ${fmt(pgIntake64.db!.commits / pgIntake64.eventLog!.casesInRun, 2)} commits, ${fmt(pgIntake64.db!.walBytes / pgIntake64.eventLog!.casesInRun)} WAL bytes, ${fmt(pgIntake64.db!.tuplesInserted / pgIntake64.eventLog!.casesInRun, 1)} rows inserted; `
+    `Per intake: ${fmt(pgIntake64.db!.commits / pgIntake64.eventLog!.casesInRun, 2)} commits, ${fmt(pgIntake64.db!.tuplesInserted / pgIntake64.eventLog!.casesInRun, 1)} rows inserted; `
     + `event_log (written after each intake by one serial writer) was ${fmt(pgIntake64.eventLog!.backlogAtEnd)} events behind at the end and caught up ${fmt(pgIntake64.eventLog!.drainSeconds, 1)} s later.`,
     '',
     `The intake transaction replayed straight through src/'s storage layer (no HTTP, no service CPU; pool of 10), ${SHORT_MS / 1000} s each:`,
@@ -481,9 +484,12 @@ async function main(): Promise<void> {
     '',
     `A copy of the server with every statement timed (bench/_intake-profile-server.ts), 64 in flight, ${SHORT_MS / 1000} s: ${fmt(pgPart.profile.row.load.opsPerSecond)} cases/s, `
     + `event loop ${fmt(pgPart.profile.stats.eventLoopUtilization * 100)}% busy; intake transaction ${fmt(intakeTx ? intakeTx.ms / intakeTx.count : NaN, 1)} ms from asking for a connection to commit`
-    + `${eventLogTx ? `, event-log transaction ${fmt(eventLogTx.ms / eventLogTx.count, 1)} ms` : ''}. Per intake (times include waiting for the event loop):`,
+    + `${eventLogTx ? `, event-log transaction ${fmt(eventLogTx.ms / eventLogTx.count, 1)} ms` : ''}.`,
     '',
-    `Hot rows, held from the statement that locks them to the end of commit: ${Object.entries(pgPart.profile.stats.holds).map(([k, h]) => `${k} ${fmt(h.ms / h.count, 1)} ms (at most ${fmt(1000 / (h.ms / h.count))} transactions/s through it)`).join('; ')}.`,
+    `Hot rows, held from the statement that locks them to the end of commit: ${Object.entries(holds).map(([k, h]) => `${k} ${fmt(h.ms / h.count, 1)} ms (at most ${fmt(1000 / (h.ms / h.count))} transactions/s through it)`).join('; ')}. `
+    + (serialHold ? `With ${fmt(busiest.weight * 100)}% of reports in ${busiest.name}, one district-day row alone allows ${fmt(1000 / serialHold / busiest.weight)} cases/s in all; this run made ${fmt(pgPart.profile.row.load.opsPerSecond)}.` : ''),
+    '',
+    'Per intake (times include waiting for a pooled connection and for the event loop):',
     '',
     '| step | per intake | ms per intake | mean ms |',
     '| --- | ---: | ---: | ---: |',

@@ -8,7 +8,7 @@ import { problems } from '../http/schemas.ts';
 import { listAudit, verifyAuditLog } from './store.ts';
 
 const AuditRecordSchema = Type.Object({
-  seq: Type.Integer(), at: Type.String({ format: 'date-time' }), actor: Type.Union([Type.String(), Type.Null()]),
+  seq: Type.Integer(), chain: Type.Integer({ description: 'Which of the hash chains holds this entry (by entity)' }), chainSeq: Type.Integer(), at: Type.String({ format: 'date-time' }), actor: Type.Union([Type.String(), Type.Null()]),
   action: Type.String(), entityType: Type.String(), entityId: Type.String(), before: Type.Unknown(), after: Type.Unknown(),
   requestId: Type.Union([Type.String(), Type.Null()]), hash: Type.String(),
 });
@@ -40,7 +40,7 @@ export async function auditRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
       response: {
         200: Type.Object({
           ok: Type.Boolean(), entries: Type.Integer(),
-          faults: Type.Array(Type.Object({ seq: Type.Integer(), problem: Type.String(), detail: Type.String() })),
+          faults: Type.Array(Type.Object({ chain: Type.Integer(), seq: Type.Integer(), problem: Type.String(), detail: Type.String() })),
         }),
         ...problems(401, 403),
       },

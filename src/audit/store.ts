@@ -1,6 +1,6 @@
 /** Audit log storage: append inside the caller's transaction, read back for verification. */
 import type { Queryable } from '../storage/db.ts';
-import { entryHash, verifyChain, type AuditEntry, type ChainFault } from './chain.ts';
+import { chainOf, entryHash, verifyChain, type AuditEntry, type ChainFault } from './chain.ts';
 
 export interface AuditInput {
   at: Date;
@@ -15,12 +15,16 @@ export interface AuditInput {
 
 /** Appends one entry; must run in the same transaction as the change it records. */
 export async function appendAudit(tx: Queryable, input: AuditInput): Promise<AuditEntry & { hash: string }> {
-  // Bumping the head row takes its row lock, so concurrent appends queue here.
-  const [head] = await tx.query<{ seq: number; hash: string }>(
-    'update audit_head set seq = seq + 1 where id = 1 returning seq, hash',
+  // Bumping the chain's head row takes its row lock, so appends to one chain queue here
+  // (until commit); appends about other entities mostly go to other chains.
+  const chain = chainOf(input.entityType, input.entityId);
+  const [head] = await tx.query<{ seq: number; hash: string; global: number }>(
+    `update audit_head set seq = seq + 1 where id = $1 returning seq, hash, nextval('audit_seq')::bigint as global`, [chain],
   );
   const entry: AuditEntry = {
-    seq: head.seq,
+    seq: head.global,
+    chain,
+    chainSeq: head.seq,
     at: input.at.toISOString(),
     actor: input.actor,
     action: input.action,
@@ -32,12 +36,13 @@ export async function appendAudit(tx: Queryable, input: AuditInput): Promise<Aud
   };
   const hash = entryHash(entry, head.hash);
   await tx.query(
-    `insert into audit_log (seq, at, actor, action, entity_type, entity_id, before, after, request_id, prev_hash, hash)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [entry.seq, entry.at, entry.actor, entry.action, entry.entityType, entry.entityId,
+    `with entry as (
+       insert into audit_log (seq, chain, chain_seq, at, actor, action, entity_type, entity_id, before, after, request_id, prev_hash, hash)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13))
+     update audit_head set hash = $13 where id = $2`,
+    [entry.seq, chain, entry.chainSeq, entry.at, entry.actor, entry.action, entry.entityType, entry.entityId,
       jsonParam(entry.before), jsonParam(entry.after), entry.requestId, head.hash, hash],
   );
-  await tx.query('update audit_head set hash = $1 where id = 1', [hash]);
   return { ...entry, hash };
 }
 
@@ -51,26 +56,26 @@ function jsonParam(value: unknown): string | null {
 }
 
 interface AuditRow {
-  seq: number; at: Date; actor: string | null; action: string; entity_type: string; entity_id: string;
+  seq: number; chain: number; chain_seq: number; at: Date; actor: string | null; action: string; entity_type: string; entity_id: string;
   before: unknown; after: unknown; request_id: string | null; prev_hash: string; hash: string;
 }
 
 export async function verifyAuditLog(db: Queryable, batch = 5000): Promise<{ entries: number; faults: ChainFault[] }> {
-  const [head] = await db.query<{ seq: number; hash: string }>('select seq, hash from audit_head where id = 1');
+  const heads = await db.query<{ chain: number; seq: number; hash: string }>('select id as chain, seq, hash from audit_head order by id');
   const rows: (AuditEntry & { prevHash: string; hash: string })[] = [];
   let after = 0;
   for (;;) {
     const page = await db.query<AuditRow>('select * from audit_log where seq > $1 order by seq limit $2', [after, batch]);
     for (const r of page) {
       rows.push({
-        seq: r.seq, at: r.at.toISOString(), actor: r.actor, action: r.action, entityType: r.entity_type,
+        seq: r.seq, chain: r.chain, chainSeq: r.chain_seq, at: r.at.toISOString(), actor: r.actor, action: r.action, entityType: r.entity_type,
         entityId: r.entity_id, before: r.before, after: r.after, requestId: r.request_id, prevHash: r.prev_hash, hash: r.hash,
       });
     }
     if (page.length < batch) break;
     after = page[page.length - 1].seq;
   }
-  return { entries: rows.length, faults: verifyChain(rows, head) };
+  return { entries: rows.length, faults: verifyChain(rows, heads) };
 }
 
 export interface AuditRecord extends AuditEntry { hash: string }
@@ -83,7 +88,7 @@ export async function listAudit(db: Queryable, filter: { entityType?: string; en
     [filter.entityType ?? null, filter.entityId ?? null, filter.beforeSeq ?? null, filter.limit],
   );
   return rows.map((r) => ({
-    seq: r.seq, at: r.at.toISOString(), actor: r.actor, action: r.action, entityType: r.entity_type,
+    seq: r.seq, chain: r.chain, chainSeq: r.chain_seq, at: r.at.toISOString(), actor: r.actor, action: r.action, entityType: r.entity_type,
     entityId: r.entity_id, before: r.before, after: r.after, requestId: r.request_id, hash: r.hash,
   }));
 }

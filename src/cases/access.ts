@@ -40,11 +40,15 @@ export function canSee(principal: Principal, c: Case, units: UnitDirectory): boo
   return unit.kind === 'center' && units.covers(unit, c.streetCode);
 }
 
-/** The reach of a principal for list queries: streets (null = all), units, reporter. */
-export function reachOf(principal: Principal, units: UnitDirectory): { streets: string[] | null; unitIds: string[]; reporterUserId: string | null } {
+/**
+ * The reach of a principal for list queries, matching canSee: a center's streets (null = the
+ * whole city) and the cases it owns; a department's led and assisted cases; one's own reports.
+ */
+export function reachOf(principal: Principal, units: UnitDirectory): { streets: string[] | null; ownerUnitIds: string[]; handlingUnitIds: string[]; reporterUserId: string | null } {
   const unit = principal.unit;
-  if (!unit) return { streets: [], unitIds: [], reporterUserId: principal.user.id };
-  return { streets: unit.kind === 'center' ? units.streetsOf(unit) : [], unitIds: [unit.id], reporterUserId: principal.user.id };
+  if (!unit) return { streets: [], ownerUnitIds: [], handlingUnitIds: [], reporterUserId: principal.user.id };
+  if (unit.kind === 'center') return { streets: units.streetsOf(unit), ownerUnitIds: [unit.id], handlingUnitIds: [], reporterUserId: principal.user.id };
+  return { streets: [], ownerUnitIds: [unit.id], handlingUnitIds: [unit.id], reporterUserId: principal.user.id };
 }
 
 export function maskPhone(phone: string | null): string | null {

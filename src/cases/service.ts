@@ -124,10 +124,13 @@ export async function reportCase(ctx: AppContext, reporter: Reporter, input: Int
   };
   draft.sla = planSla(draft, null, [], now, ref.sla);
   draft.dueAt = draft.sla?.dueAt ?? null;
+  // The day's serial is taken in its own short transaction: holding that counter row until the
+  // intake commits would queue every report of a district behind the one before. A failed
+  // intake leaves a gap in the numbers, which is harmless.
+  const serial = await store.nextSerial(ctx.db, today, place.district.code);
+  draft.number = `${today.replaceAll('-', '')}${place.district.code}${String(serial).padStart(5, '0')}`;
   try {
     const created = await ctx.db.transaction(async (tx) => {
-      const serial = await store.nextSerial(tx, today, place.district.code);
-      draft.number = `${today.replaceAll('-', '')}${place.district.code}${String(serial).padStart(5, '0')}`;
       if (idempotencyKey) await store.saveIdempotent(tx, owner, idempotencyKey, hash, id, now);
       await store.insertCase(tx, draft);
       await store.appendEvent(tx, id, {
@@ -192,7 +195,7 @@ export async function caseTimeline(ctx: AppContext, principal: Principal, id: st
 
 const SYSTEM_ACTION_ZH: Record<string, string> = { report: '上报', escalate: '超期升级', warn: '临期预警', 'close-merged': '随主案结案' };
 
-export type ListQuery = Omit<CaseFilter, 'streets' | 'unitIds' | 'reporterUserId' | 'overdueAt'> & { overdue?: boolean };
+export type ListQuery = Omit<CaseFilter, 'streets' | 'ownerUnitIds' | 'handlingUnitIds' | 'reporterUserId' | 'overdueAt'> & { overdue?: boolean };
 
 export async function listCaseViews(ctx: AppContext, principal: Principal, query: ListQuery): Promise<CaseView[]> {
   const units = await unitDirectory(ctx);

@@ -247,7 +247,7 @@ export async function main(argv: string[]): Promise<number> {
           process.stdout.write(`audit log intact: ${result.entries} entries verified\n`);
           return EXIT.ok;
         }
-        process.stdout.write(`audit log TAMPERED: ${result.faults.length} fault(s) in ${result.entries} entries\n${result.faults.map((f) => `  #${f.seq} ${f.problem}: ${f.detail}`).join('\n')}\n`);
+        process.stdout.write(`audit log TAMPERED: ${result.faults.length} fault(s) in ${result.entries} entries\n${result.faults.map((f) => `  #${f.seq} (chain ${f.chain}) ${f.problem}: ${f.detail}`).join('\n')}\n`);
         return EXIT.dataError;
       }
       default:

@@ -36,14 +36,16 @@ describe('hash-chained audit log', () => {
   });
 
   it('detects a deleted row and a deleted tail', async () => {
-    const [{ max }] = await app.ctx.db.query<{ max: number }>('select max(seq)::int as max from audit_log');
-    await app.ctx.db.query('delete from audit_log where seq = 2');
+    // A chain with at least three entries: delete its second, then its last.
+    const [chain] = await app.ctx.db.query<{ chain: number }>('select chain from audit_log group by chain having count(*) >= 3 order by count(*) desc limit 1');
+    const rows = await app.ctx.db.query<{ seq: number; chain_seq: number }>('select seq, chain_seq from audit_log where chain = $1 order by chain_seq', [chain.chain]);
+    await app.ctx.db.query('delete from audit_log where seq = $1', [rows[1].seq]);
     const gap = await verifyAuditLog(app.ctx.db);
-    expect(gap.faults).toContainEqual(expect.objectContaining({ seq: 3, problem: 'gap' }));
-    expect(gap.faults).toContainEqual(expect.objectContaining({ seq: 3, problem: 'broken-link' }));
-    await app.ctx.db.query('delete from audit_log where seq = $1', [max]);
+    expect(gap.faults).toContainEqual(expect.objectContaining({ chain: chain.chain, seq: rows[2].seq, problem: 'gap' }));
+    expect(gap.faults).toContainEqual(expect.objectContaining({ chain: chain.chain, seq: rows[2].seq, problem: 'broken-link' }));
+    await app.ctx.db.query('delete from audit_log where seq = $1', [rows.at(-1)!.seq]);
     const tail = await verifyAuditLog(app.ctx.db);
-    expect(tail.faults).toContainEqual(expect.objectContaining({ problem: 'head-mismatch' }));
+    expect(tail.faults).toContainEqual(expect.objectContaining({ chain: chain.chain, problem: 'head-mismatch' }));
   });
 
   it('is readable only at the city center', async () => {
