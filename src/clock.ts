@@ -4,8 +4,16 @@ export type Clock = () => Date;
 export const systemClock: Clock = () => new Date();
 
 /** The calendar date ('YYYY-MM-DD') of an instant in a time zone. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 export function calendarDate(instant: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(instant);
+  // Building a formatter costs far more than using one; "today" is asked on every request.
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formatters.set(timeZone, format);
+  }
+  const parts = format.formatToParts(instant);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
