@@ -34,6 +34,11 @@ function add(group: string, label: string, ms: number): void {
 function label(sql: string): string {
   const q = sql.replace(/\s+/g, ' ').trim();
   const lower = q.toLowerCase();
+  if (lower.startsWith('with ')) {
+    // A statement with data-modifying CTEs: name every table it writes, in order.
+    const writes = [...lower.matchAll(/(insert into|update|delete from) ([a-z_]+)/g)].map((m) => `${m[1].split(' ')[0]} ${m[2]}`);
+    return `one statement: ${writes.join(' + ') || q.slice(0, 40)}`;
+  }
   if (lower.startsWith('update audit_head set seq')) return 'update audit_head (seq, takes the chain lock)';
   if (lower.startsWith('update audit_head set hash')) return 'update audit_head (hash)';
   if (lower.startsWith('insert into case_serial')) return 'upsert case_serial (takes the district-day lock)';
@@ -58,6 +63,8 @@ function instrument(db: Db): Db {
       try {
         return await db.query<T>(sql, params);
       } finally {
+        // An autocommit statement's time includes waiting for a pooled connection, so a row it
+        // locks is not counted as held here; pg_stat_activity shows any waits on it.
         add('outside transactions (pool.query)', label(sql), performance.now() - t);
       }
     },
