@@ -10,6 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CATEGORIES, DOMAINS, type Category } from '../src/categories/catalogue.ts';
+import { fnv1a32, mulberry32 } from '../src/random.ts';
 
 export type AppealType = 'consult' | 'help' | 'complaint' | 'report' | 'suggestion' | 'praise';
 export type Urgency = 'normal' | 'urgent' | 'critical';
@@ -31,16 +32,7 @@ const TEST_SHARE = 0.2;
 
 /** mulberry32 over a string hash: small, fast and the same on every platform. */
 function prng(seed: string): () => number {
-  let h = 2166136261;
-  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619);
-  let state = h >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(fnv1a32(seed));
 }
 
 // ── places ──────────────────────────────────────────────────────────────────────────────

@@ -9,6 +9,7 @@ import { Delaunay } from 'd3-delaunay';
 import polygonClipping from 'polygon-clipping';
 import type { Geometry, PolygonCoords, Position } from '../divisions/model.ts';
 import { bboxOf, geometryOf, pointInGeometry, polygonsOf } from './polygon.ts';
+import { mulberry32 } from '../random.ts';
 
 /** 32-bit string hash (Murmur3-style mixing over UTF-16 code units). */
 export function hashString(s: string): number {
@@ -24,14 +25,7 @@ export function hashString(s: string): number {
 
 /** Uniform floats in [0, 1) from a string seed (mulberry32). */
 export function seededRandom(seed: string): () => number {
-  let state = hashString(seed);
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(hashString(seed));
 }
 
 /**

@@ -7,6 +7,7 @@ import { APPEAL_TYPES, URGENCIES } from '../cases/model.ts';
 import { DOMAINS } from '../categories/catalogue.ts';
 import { classify, markKnown, OUTPUTS, roundTrip, featuresFor, type Output, type TriageModel } from './model.ts';
 import { fitTemperature, newHead, trainHeads, type Example } from './softmax.ts';
+import { fnv1a32, mulberry32 } from '../random.ts';
 
 export interface LabelledText {
   text: string;
@@ -42,16 +43,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = { seed: 'chengyun-triage', bu
 
 /** mulberry32 seeded from a string. */
 export function seeded(seed: string): () => number {
-  let h = 2166136261;
-  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619);
-  let state = h >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(fnv1a32(seed));
 }
 
 const valueOf = (t: LabelledText, output: Output): string =>
