@@ -68,6 +68,9 @@ const present = (values: readonly (string | null | undefined)[] | undefined): st
   (values ?? []).filter((v): v is string => typeof v === 'string' && v.length > 0);
 
 /** Fills gaps a careless publisher may leave, so one odd event cannot break the stream or the log. */
+/** Most events logged in one transaction. */
+const MAX_BATCH = 500;
+
 function normalise(event: DomainEvent, now: Date): DomainEvent {
   const at = new Date(event.at);
   const scope = event.scope ?? { divisionCodes: [], unitIds: [], userIds: [] };
@@ -103,6 +106,7 @@ export class EventHub {
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   /** Events are handled one after another, so the log, the ring and the streams share one order. */
   #queue: Promise<void> = Promise.resolve();
+  readonly #pending: DomainEvent[] = [];
 
   constructor(ctx: AppContext, options: Partial<StreamOptions> = {}) {
     this.#ctx = ctx;
@@ -145,23 +149,32 @@ export class EventHub {
 
   /** Handles one event; resolves once it is logged and written to the streams. */
   ingest(event: DomainEvent): Promise<void> {
-    const run = this.#queue.then(() => this.#handle(event));
+    this.#pending.push(event);
+    const run = this.#queue.then(() => this.#drain());
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #handle(raw: DomainEvent): Promise<void> {
+  /**
+   * Logs every event waiting (one transaction for the lot, so a burst costs one commit, not
+   * one per event), then writes them to the streams in order.
+   */
+  async #drain(): Promise<void> {
+    const batch = this.#pending.splice(0, MAX_BATCH);
+    if (batch.length === 0) return;
     const now = this.#ctx.clock();
-    const event = normalise(raw, now);
-    const entry = this.#entry(event);
+    const entries = batch.map((raw) => this.#entry(normalise(raw, now)));
     try {
-      await this.#log(entry, now);
+      await this.#log(entries, now);
     } catch (error) {
-      // Live consoles still get the event; only resume after a restart and webhooks miss it.
-      this.#ctx.log.error({ err: error, event: event.type, id: event.id }, 'event could not be logged');
+      // Live consoles still get the events; only resume after a restart and webhooks miss them.
+      this.#ctx.log.error({ err: error, events: entries.length, first: entries[0].event.id }, 'events could not be logged');
     }
-    this.#ring.push(entry);
-    for (const listener of this.#listeners) this.#offer(listener, entry);
+    for (const entry of entries) {
+      this.#ring.push(entry);
+      for (const listener of this.#listeners) this.#offer(listener, entry);
+    }
+    if (this.#pending.length > 0) await this.#drain();
   }
 
   #entry(event: DomainEvent): Entry {
@@ -171,12 +184,14 @@ export class EventHub {
     return { event, chain: divisionChain(event.scope.divisionCodes, ancestorsOf), frame: eventFrame(event), atMs: Date.parse(event.at) };
   }
 
-  async #log(entry: Entry, now: Date): Promise<void> {
-    const { event, chain } = entry;
+  async #log(entries: readonly Entry[], now: Date): Promise<void> {
     await this.#ctx.db.transaction(async (tx) => {
-      if (!(await store.insertEvent(tx, event, now))) return;
-      const subscriptions = (await store.activeWebhookFilters(tx)).filter((w) => webhookTakes(w, event.type, chain));
-      await store.insertDeliveries(tx, subscriptions.map((w) => ({ id: this.#ctx.newId('whd'), webhookId: w.id, eventId: event.id })), now);
+      const webhooks = await store.activeWebhookFilters(tx);
+      for (const { event, chain } of entries) {
+        if (!(await store.insertEvent(tx, event, now))) continue;
+        const subscriptions = webhooks.filter((w) => webhookTakes(w, event.type, chain));
+        if (subscriptions.length) await store.insertDeliveries(tx, subscriptions.map((w) => ({ id: this.#ctx.newId('whd'), webhookId: w.id, eventId: event.id })), now);
+      }
     });
   }
 
