@@ -49,6 +49,13 @@ export async function adminQuery(sql: string): Promise<void> {
   }
 }
 
+/** A new, empty database on the server (dropped first if a crashed run left it); returns its URL. */
+export async function freshDatabase(name: string): Promise<string> {
+  await adminQuery(`drop database if exists ${name} with (force)`);
+  await adminQuery(`create database ${name}`);
+  return databaseUrl(name);
+}
+
 /** `bin/chengyun …` to completion; throws with its output when it fails. */
 export function cli(args: string[], env: Record<string, string | undefined>): string {
   const result = spawnSync(CLI, args, { env: cleanEnv(env), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

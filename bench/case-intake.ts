@@ -31,8 +31,9 @@ import { newId } from '../src/ids.ts';
 import { notifyUsers } from '../src/notify/index.ts';
 import { openDb, type Db, type Queryable } from '../src/storage/db.ts';
 import {
-  activitySampler, adminQuery, Api, cli, cpuMeter, databaseUrl, envSeconds, fmt, httpOp, postgresProblem, runLoad, sleep, startServer, writeResult,
+  activitySampler, adminQuery, Api, cli, cpuMeter, envSeconds, fmt, httpOp, postgresProblem, runLoad, sleep, startServer, writeResult,
   ADMIN_URL, type ActivityProfile, type CpuShare, type HttpRequest, type LoadResult, type ServerProcess,
+  freshDatabase,
 } from './_support.ts';
 
 const PASSWORD = 'chengyun2026';
@@ -338,9 +339,7 @@ async function profileRun(url: string, points: Map<string, [number, number][]>):
 
 async function postgresRows(): Promise<{ rows: Row[]; direct: Row[]; profile: Awaited<ReturnType<typeof profileRun>>; seedSeconds: number; points: Map<string, [number, number][]>; auditChains: number }> {
   const name = `chengyun_bench_${process.pid}`;
-  const url = databaseUrl(name);
-  await adminQuery(`drop database if exists ${name} with (force)`);
-  await adminQuery(`create database ${name}`);
+  const url = await freshDatabase(name);
   let server: ServerProcess | undefined;
   let db: Db | undefined;
   try {

@@ -27,7 +27,7 @@ import { loadConfig } from '../src/config.ts';
 import { CityModel } from '../src/divisions/city-model.ts';
 import { principalForToken } from '../src/org/service.ts';
 import { openDb, type Db } from '../src/storage/db.ts';
-import { adminQuery, Api, cli, CLI, databaseUrl, fmt, percentile, postgresProblem, send, startServer, writeResult, ADMIN_URL, type ServerProcess } from './_support.ts';
+import { adminQuery, Api, freshDatabase, cli, CLI, fmt, percentile, postgresProblem, send, startServer, writeResult, ADMIN_URL, type ServerProcess } from './_support.ts';
 
 const CASES = Number(process.env.CHENGYUN_BENCH_CASES ?? 5_000_000);
 const RUNS = Math.max(200, Number(process.env.CHENGYUN_BENCH_RUNS ?? 240));
@@ -375,9 +375,7 @@ async function main(): Promise<void> {
     return;
   }
   const name = `chengyun_bench_q_${process.pid}`;
-  const url = databaseUrl(name);
-  await adminQuery(`drop database if exists ${name} with (force)`);
-  await adminQuery(`create database ${name}`);
+  const url = await freshDatabase(name);
   let server: ServerProcess | undefined;
   let db: Db | undefined;
   try {

@@ -10,6 +10,7 @@ import type { Principal } from '../org/model.ts';
 import type { Queryable } from '../storage/db.ts';
 import * as store from './store.ts';
 import type { Notification } from './store.ts';
+import { activeUserIds } from '../org/service.ts';
 
 export interface NotifyInput {
   /** Addressed people … */
@@ -34,7 +35,7 @@ export async function notifyUsers(tx: Queryable, input: NotifyInput): Promise<st
   const userIds = input.userIds ?? [];
   const unitIds = input.unitIds ?? [];
   if (userIds.length === 0 && unitIds.length === 0) return [];
-  const recipients = await store.activeRecipients(tx, userIds, unitIds);
+  const recipients = await activeUserIds(tx, userIds, unitIds);
   await store.insertNotifications(
     tx,
     recipients.map((userId) => ({ id: newId('ntf'), userId })),

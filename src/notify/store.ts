@@ -67,18 +67,6 @@ const toNotification = (r: NotificationRow): Notification => ({
   readAt: r.read_at?.toISOString() ?? null,
 });
 
-/**
- * Enabled accounts among `userIds` and of the units `unitIds`, each once. Accounts belong to
- * org; this read stays here because it must run inside the notifying feature's transaction.
- */
-export async function activeRecipients(tx: Queryable, userIds: readonly string[], unitIds: readonly string[]): Promise<string[]> {
-  const rows = await tx.query<{ id: string }>(
-    'select id from app_user where (id = any($1::text[]) or unit_id = any($2::text[])) and not disabled order by id',
-    [userIds, unitIds],
-  );
-  return rows.map((r) => r.id);
-}
-
 export async function insertNotifications(
   tx: Queryable,
   rows: readonly { id: string; userId: string }[],

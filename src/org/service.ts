@@ -1,6 +1,7 @@
 /** Sign-in, users and units: the rules, with storage and audit in one transaction per change. */
 import type { AppContext } from '../app.ts';
 import { appendAudit } from '../audit/index.ts';
+import type { Queryable } from '../storage/db.ts';
 import { Problem, notFound } from '../http/errors.ts';
 import { jurisdictionOf } from './jurisdiction.ts';
 import type { Principal, Role, Unit, User } from './model.ts';
@@ -45,6 +46,11 @@ export async function login(ctx: AppContext, username: string, password: string,
     const { passwordHash: _h, failedLogins: _f, lockedUntil: _l, ...publicUser } = user;
     return { token: issued.token, expiresAt: issued.expiresAt, user: publicUser, unit: unit ?? null };
   });
+}
+
+/** Enabled accounts among `userIds` and the users of `unitIds`, read inside the caller's transaction. */
+export function activeUserIds(tx: Queryable, userIds: readonly string[], unitIds: readonly string[]): Promise<string[]> {
+  return store.activeUserIds(tx, userIds, unitIds);
 }
 
 /** The user and unit behind a live bearer token, or undefined. */

@@ -156,3 +156,12 @@ export async function renameDivisionCode(tx: Queryable, from: string, to: string
   );
   return rows.length;
 }
+
+/** Enabled accounts among these users and the users of these units (recipients of a notice). */
+export async function activeUserIds(tx: Queryable, userIds: readonly string[], unitIds: readonly string[]): Promise<string[]> {
+  const rows = await tx.query<{ id: string }>(
+    'select id from app_user where (id = any($1::text[]) or unit_id = any($2::text[])) and not disabled order by id',
+    [userIds, unitIds],
+  );
+  return rows.map((r) => r.id);
+}
