@@ -21,15 +21,13 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendAudit } from '../src/audit/index.ts';
 import * as store from '../src/cases/store.ts';
 import type { Case, Timer } from '../src/cases/store.ts';
 import type { Geometry } from '../src/divisions/model.ts';
 import { seededRandom } from '../src/geo/partition.ts';
 import { bboxOf, pointInGeometry } from '../src/geo/polygon.ts';
 import { newId } from '../src/ids.ts';
-import { notifyUsers } from '../src/notify/index.ts';
-import { openDb, type Db, type Queryable } from '../src/storage/db.ts';
+import { openDb, type Db } from '../src/storage/db.ts';
 import {
   activitySampler, adminQuery, Api, cli, cpuMeter, envSeconds, fmt, httpOp, postgresProblem, runLoad, sleep, startServer, writeResult,
   ADMIN_URL, type ActivityProfile, type CpuShare, type HttpRequest, type LoadResult, type ServerProcess,
@@ -206,7 +204,7 @@ function progress(row: Row): void {
 
 interface Template { c: Case; timers: Timer[] }
 
-/** Cases the HTTP runs made, as templates for the direct runs (same districts, same shape). */
+/** Cases the HTTP runs made, as templates for the raw-insert reference (same districts, same shape). */
 async function templates(db: Db): Promise<Template[]> {
   const ids = await db.query<{ id: string }>('select id from case_record order by random() limit 200');
   const out: Template[] = [];
@@ -217,24 +215,6 @@ async function templates(db: Db): Promise<Template[]> {
   return out;
 }
 
-/** Where the day's case serial comes from: its counter row locked until commit, taken in a short transaction of its own first, or a sequence. */
-type SerialFrom = 'in-tx' | 'before' | 'sequence';
-
-interface Variant { key: string; serial: SerialFrom; audit: boolean; name: string }
-
-/**
- * The intake's database work in five arrangements of its two hot rows, the day's case serial
- * and the audit chain head, so each one's cost can be read off. The audit entry is whatever
- * src/'s appendAudit writes today.
- */
-const VARIANTS: readonly Variant[] = [
-  { key: 'tx-audit', serial: 'in-tx', audit: true, name: 'serial row locked in the transaction · audit entry' },
-  { key: 'before-audit', serial: 'before', audit: true, name: 'serial taken in its own transaction first · audit entry' },
-  { key: 'seq-audit', serial: 'sequence', audit: true, name: 'serial from a sequence · audit entry' },
-  { key: 'before-none', serial: 'before', audit: false, name: 'serial taken in its own transaction first · no audit entry' },
-  { key: 'seq-none', serial: 'sequence', audit: false, name: 'serial from a sequence · no audit entry' },
-];
-
 const RAW_INSERT = 'one insert of the case row (autocommit)';
 
 /** The reference: the same case row, one autocommit insert through src/'s store and pool. */
@@ -243,37 +223,6 @@ function rawInsertOp(db: Db, list: Template[], runId: string): (i: number) => Pr
     const t = list[i % list.length];
     const now = new Date().toISOString();
     await store.insertCase(db, { ...t.c, id: newId('case'), number: `B${runId}${i}`, createdAt: now, updatedAt: now });
-    return null;
-  };
-}
-
-/**
- * One intake's database work without HTTP or the service's CPU: the statements of
- * service.reportCase, through src/'s own store functions and pool, with the serial and the
- * audit entry arranged as the variant says.
- */
-function directOp(db: Db, list: Template[], v: Variant, runId: string): (i: number) => Promise<string | null> {
-  const today = new Date().toISOString().slice(0, 10);
-  const numberOf = (t: Template, serial: number) => `${today.replaceAll('-', '')}${t.c.districtCode}${String(serial).padStart(5, '0')}${v.serial === 'sequence' ? 's' : ''}`;
-  return async (i) => {
-    const t = list[i % list.length];
-    const now = new Date();
-    const id = newId('case');
-    const owner = 'user:bench-direct';
-    const key = `direct-${runId}-${i}`;
-    if (await store.findIdempotent(db, owner, key)) return 'key reused';
-    let serial = v.serial === 'before' ? await store.nextSerial(db, today, t.c.districtCode) : 0;
-    await db.transaction(async (tx: Queryable) => {
-      if (v.serial === 'in-tx') serial = await store.nextSerial(tx, today, t.c.districtCode);
-      if (v.serial === 'sequence') serial = (await tx.query<{ n: number }>(`select nextval('bench_case_number')::int as n`))[0].n;
-      const draft: Case = { ...t.c, id, number: numberOf(t, serial), createdAt: now.toISOString(), updatedAt: now.toISOString() };
-      await store.saveIdempotent(tx, owner, key, 'f'.repeat(64), id, now);
-      await store.insertCase(tx, draft);
-      await store.appendEvent(tx, id, { at: now.toISOString(), action: 'report', fromStatus: null, toStatus: 'reported', actorUserId: t.c.reporterUserId, actorUnitId: null, note: null, data: { channel: t.c.channel } });
-      await store.replaceTimers(tx, id, t.timers.map((timer) => ({ ...timer, id: newId('tmr'), caseId: id })));
-      await notifyUsers(tx, { unitIds: [t.c.ownerUnitId], at: now, kind: 'case.created', title: `新案件 ${draft.number}`, body: draft.title, subject: { type: 'case', id } });
-      if (v.audit) await appendAudit(tx, { at: now, actor: t.c.reporterUserId, action: 'case.report', entityType: 'case', entityId: id, after: draft, requestId: key });
-    });
     return null;
   };
 }
@@ -366,11 +315,9 @@ async function postgresRows(): Promise<{ rows: Row[]; direct: Row[]; profile: Aw
     const profile = await profileRun(url, points);
 
     t = performance.now();
-    await db.exec('create sequence bench_case_number');
     const list = await templates(db);
     const direct: Row[] = [];
     for (const c of CONCURRENCY) direct.push(await measureDirect(db, url, RAW_INSERT, rawInsertOp(db, list, `raw${c}`), c, DURATION_MS));
-    for (const v of VARIANTS) direct.push(await measureDirect(db, url, v.name, directOp(db, list, v, `${v.key}${Date.now()}`), 64, SHORT_MS));
     const [{ n: auditChains }] = await db.query<{ n: number }>('select count(*)::int as n from audit_head');
     return { rows, direct, profile, seedSeconds, points, auditChains };
   } finally {
@@ -443,7 +390,6 @@ async function main(): Promise<void> {
     return line(r, `${fmt((r.load.opsPerSecond / h) * 100, 1)}% of /health${raw}`);
   });
   const pgIntake64 = intake.find((r) => r.backend === 'PostgreSQL' && r.concurrency === 64)!;
-  const first = pgPart.direct.find((r) => r.workload === VARIANTS[0].name)!;
   const breakdown = perIntakeBreakdown(pgPart.profile.stats, pgPart.profile.intakes).filter((b) => b.perIntake >= 0.01);
   const holds = pgPart.profile.stats.holds;
   const serialHoldEntry = Object.entries(holds).find(([k]) => k.startsWith('case_serial'))?.[1];
@@ -478,17 +424,6 @@ async function main(): Promise<void> {
     '',
     `Per intake: ${fmt(pgIntake64.db!.commits / pgIntake64.eventLog!.casesInRun, 2)} commits, ${fmt(pgIntake64.db!.tuplesInserted / pgIntake64.eventLog!.casesInRun, 1)} rows inserted; `
     + `event_log (written after each intake by one serial writer) was ${fmt(pgIntake64.eventLog!.backlogAtEnd)} events behind at the end and caught up ${fmt(pgIntake64.eventLog!.drainSeconds, 1)} s later.`,
-    '',
-    `The intake's database work replayed straight through src/'s store functions and pool of 10 (no HTTP, no service CPU), with its two hot rows arranged five ways, ${SHORT_MS / 1000} s each:`,
-    '',
-    '| serial · audit | in flight | intakes/s | p50 ms | p99 ms | waiting on case_serial | waiting on audit_head | vs first row |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...pgPart.direct.filter((r) => r.workload !== RAW_INSERT).map((r) => {
-      const m = r.activity!.meanConnections;
-      return `| ${r.workload} | ${r.concurrency} | ${fmt(r.load.opsPerSecond)} | ${fmt(r.load.p50Ms, 1)} | ${fmt(r.load.p99Ms, 1)} | ${fmt(m['lock wait: case_serial'] ?? 0, 2)} | ${fmt(m['lock wait: audit_head'] ?? 0, 2)} | ${fmt(r.load.opsPerSecond / first.load.opsPerSecond, 2)}× |`;
-    }),
-    '',
-    '"waiting on …" is the mean number of the 10 connections blocked on that row, sampled in pg_stat_activity.',
     '',
     `A copy of the server with every statement timed (bench/_intake-profile-server.ts), 64 in flight, ${SHORT_MS / 1000} s: ${fmt(pgPart.profile.row.load.opsPerSecond)} cases/s, `
     + `event loop ${fmt(pgPart.profile.stats.eventLoopUtilization * 100)}% busy; intake transaction ${fmt(intakeTx ? intakeTx.ms / intakeTx.count : NaN, 1)} ms from asking for a connection to commit`

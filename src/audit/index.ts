@@ -1,2 +1,2 @@
-export { appendAudit, verifyAuditLog, listAudit, type AuditInput, type AuditRecord } from './store.ts';
+export { appendAudit, appendAuditBatch, verifyAuditLog, listAudit, type AuditInput, type AuditRecord } from './store.ts';
 export { AUDIT_CHAINS, canonicalJson, chainOf, verifyChain, type ChainFault } from './chain.ts';

@@ -21,19 +21,7 @@ export async function appendAudit(tx: Queryable, input: AuditInput): Promise<Aud
   const [head] = await tx.query<{ seq: number; hash: string; global: number }>(
     `update audit_head set seq = seq + 1 where id = $1 returning seq, hash, nextval('audit_seq')::bigint as global`, [chain],
   );
-  const entry: AuditEntry = {
-    seq: head.global,
-    chain,
-    chainSeq: head.seq,
-    at: input.at.toISOString(),
-    actor: input.actor,
-    action: input.action,
-    entityType: input.entityType,
-    entityId: input.entityId,
-    before: normalise(input.before),
-    after: normalise(input.after),
-    requestId: input.requestId ?? null,
-  };
+  const entry = entryOf(input, chain, head.seq, head.global);
   const hash = entryHash(entry, head.hash);
   await tx.query(
     `with entry as (
@@ -44,6 +32,63 @@ export async function appendAudit(tx: Queryable, input: AuditInput): Promise<Aud
       jsonParam(entry.before), jsonParam(entry.after), entry.requestId, head.hash, hash],
   );
   return { ...entry, hash };
+}
+
+/**
+ * Appends several entries in three statements whatever their number (group-committed writes).
+ * Chains are locked in ascending order; within a chain the entries keep the order given.
+ */
+export async function appendAuditBatch(tx: Queryable, inputs: readonly AuditInput[]): Promise<void> {
+  if (inputs.length === 0) return;
+  const byChain = new Map<number, AuditInput[]>();
+  for (const input of inputs) {
+    const chain = chainOf(input.entityType, input.entityId);
+    byChain.set(chain, [...(byChain.get(chain) ?? []), input]);
+  }
+  const chains = [...byChain.keys()].sort((a, b) => a - b);
+  const heads = await tx.query<{ id: number; seq: number; hash: string }>(
+    `with locked as (select id from audit_head where id = any($1::int[]) order by id for update)
+     update audit_head h set seq = h.seq + c.n from unnest($1::int[], $2::int[]) as c(id, n)
+     where h.id = c.id and h.id in (select id from locked)
+     returning h.id, h.seq, h.hash`,
+    [chains, chains.map((c) => byChain.get(c)!.length)],
+  );
+  const globals = (await tx.query<{ seq: number }>(`select nextval('audit_seq')::bigint as seq from generate_series(1, $1::int)`, [inputs.length]))
+    .map((r) => r.seq).sort((a, b) => a - b);
+  const rows: (AuditEntry & { prevHash: string; hash: string })[] = [];
+  const newHeads: { id: number; hash: string }[] = [];
+  let g = 0;
+  for (const head of heads.sort((a, b) => a.id - b.id)) {
+    const entries = byChain.get(head.id)!;
+    let prev = head.hash;
+    let chainSeq = head.seq - entries.length;
+    for (const input of entries) {
+      const entry = entryOf(input, head.id, ++chainSeq, globals[g++]);
+      const hash = entryHash(entry, prev);
+      rows.push({ ...entry, prevHash: prev, hash });
+      prev = hash;
+    }
+    newHeads.push({ id: head.id, hash: prev });
+  }
+  const column = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
+  await tx.query(
+    `with entries as (
+       insert into audit_log (seq, chain, chain_seq, at, actor, action, entity_type, entity_id, before, after, request_id, prev_hash, hash)
+       select * from unnest($1::bigint[], $2::int[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
+                            $9::jsonb[], $10::jsonb[], $11::text[], $12::text[], $13::text[]))
+     update audit_head h set hash = n.hash from unnest($14::int[], $15::text[]) as n(id, hash) where h.id = n.id`,
+    [column((r) => r.seq), column((r) => r.chain), column((r) => r.chainSeq), column((r) => r.at), column((r) => r.actor),
+      column((r) => r.action), column((r) => r.entityType), column((r) => r.entityId), column((r) => jsonParam(r.before)),
+      column((r) => jsonParam(r.after)), column((r) => r.requestId), column((r) => r.prevHash), column((r) => r.hash),
+      newHeads.map((h) => h.id), newHeads.map((h) => h.hash)],
+  );
+}
+
+function entryOf(input: AuditInput, chain: number, chainSeq: number, seq: number): AuditEntry {
+  return {
+    seq, chain, chainSeq, at: input.at.toISOString(), actor: input.actor, action: input.action, entityType: input.entityType,
+    entityId: input.entityId, before: normalise(input.before), after: normalise(input.after), requestId: input.requestId ?? null,
+  };
 }
 
 /** JSON round trip, so what is hashed equals what jsonb gives back (dates → strings, undefined dropped). */

@@ -6,15 +6,16 @@
  */
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../app.ts';
-import { appendAudit } from '../audit/index.ts';
+import { appendAudit, appendAuditBatch } from '../audit/index.ts';
 import { categoryByCode } from '../categories/catalogue.ts';
 import type { DomainEvent } from '../events/bus.ts';
 import { toWgs84, type Crs } from '../geo/crs.ts';
 import { Problem, notFound } from '../http/errors.ts';
-import { notifyUsers } from '../notify/index.ts';
+import { notifyMany, notifyUsers } from '../notify/index.ts';
 import { unitDirectory, type UnitDirectory } from '../org/directory.ts';
 import type { Principal } from '../org/model.ts';
 import type { Queryable } from '../storage/db.ts';
+import { GroupCommitter } from '../storage/group-commit.ts';
 import { actorOf, canSee, districtCenterId, isDispatchTarget, maskPhone, reachOf, relationsOf, seesPhone } from './access.ts';
 import type { AppealType, Channel, Urgency } from './model.ts';
 import { recommendUnit, reference } from './reference.ts';
@@ -86,10 +87,6 @@ const reporterKey = (r: Reporter) => ('principal' in r ? `user:${r.principal.use
 export async function reportCase(ctx: AppContext, reporter: Reporter, input: IntakeInput, idempotencyKey?: string): Promise<{ case: Case; replayed: boolean }> {
   const owner = reporterKey(reporter);
   const hash = requestHash(input);
-  if (idempotencyKey) {
-    const earlier = await store.findIdempotent(ctx.db, owner, idempotencyKey);
-    if (earlier) return replay(ctx, earlier, hash);
-  }
   const category = input.categoryCode ? categoryByCode(input.categoryCode) : undefined;
   if (input.categoryCode && !category) throw new Problem('CY_UNPROCESSABLE', `unknown category ${input.categoryCode}`, [{ pointer: '/body/categoryCode', message: 'not in the category catalogue' }]);
   await requirePhotos(ctx, input.photos ?? []);
@@ -124,35 +121,98 @@ export async function reportCase(ctx: AppContext, reporter: Reporter, input: Int
   };
   draft.sla = planSla(draft, null, [], now, ref.sla);
   draft.dueAt = draft.sla?.dueAt ?? null;
-  // The day's serial is taken in its own short transaction: holding that counter row until the
-  // intake commits would queue every report of a district behind the one before. A failed
-  // intake leaves a gap in the numbers, which is harmless.
-  const serial = await store.nextSerial(ctx.db, today, place.district.code);
-  draft.number = `${today.replaceAll('-', '')}${place.district.code}${String(serial).padStart(5, '0')}`;
-  try {
-    const created = await ctx.db.transaction(async (tx) => {
-      if (idempotencyKey) await store.saveIdempotent(tx, owner, idempotencyKey, hash, id, now);
-      await store.insertCase(tx, draft);
-      await store.appendEvent(tx, id, {
-        at: now.toISOString(), action: 'report', fromStatus: null, toStatus: 'reported', actorUserId: principal?.user.id ?? null,
-        actorUnitId: principal?.unit?.id ?? null, note: null,
-        data: { channel: input.channel, ...('client' in reporter ? { client: reporter.client } : {}), recommendedUnitId: draft.recommendedUnitId, ownerUnitId },
-      });
-      await store.replaceTimers(tx, id, timersFor(draft, draft.sla, now, ref.sla, ctx.newId));
-      await notifyUsers(tx, { unitIds: [ownerUnitId], at: now, kind: 'case.created', title: `新案件 ${draft.number}`, body: draft.title, subject: { type: 'case', id } });
-      await appendAudit(tx, { at: now, actor: principal?.user.id ?? ('client' in reporter ? reporter.client : null), action: 'case.report', entityType: 'case', entityId: id, after: draft, requestId: reporter.requestId });
-      return draft;
-    });
-    ctx.bus.publish(caseEvent(ctx, 'case.created', created, {}));
-    return { case: created, replayed: false };
-  } catch (error) {
-    // Two concurrent retries with one key: the loser returns the winner's case.
-    if (idempotencyKey && isUniqueViolation(error)) {
-      const earlier = await store.findIdempotent(ctx.db, owner, idempotencyKey);
-      if (earlier) return replay(ctx, earlier, hash);
-    }
-    throw error;
+  const intake: Intake = {
+    draft, now, timers: timersFor(draft, draft.sla, now, ref.sla, ctx.newId),
+    idempotency: idempotencyKey ? { owner, key: idempotencyKey, requestHash: hash } : null,
+    actor: principal?.user.id ?? ('client' in reporter ? reporter.client : null), actorUnitId: principal?.unit?.id ?? null,
+    client: 'client' in reporter ? reporter.client : null, requestId: reporter.requestId,
+  };
+  const written = await intakeCommitter(ctx).submit(intake);
+  if (written === 'replay') {
+    const earlier = await store.findIdempotent(ctx.db, owner, idempotencyKey!);
+    if (!earlier) throw new Problem('CY_INTERNAL');
+    return replay(ctx, earlier, hash);
   }
+  ctx.bus.publish(caseEvent(ctx, 'case.created', draft, {}));
+  return { case: draft, replayed: false };
+}
+
+/** One prepared report, waiting for its group commit. */
+interface Intake {
+  draft: Case;
+  now: Date;
+  timers: store.Timer[];
+  idempotency: { owner: string; key: string; requestHash: string } | null;
+  actor: string | null;
+  actorUnitId: string | null;
+  client: string | null;
+  requestId: string;
+}
+
+const committers = new WeakMap<AppContext, GroupCommitter<Intake, 'created' | 'replay'>>();
+
+/**
+ * Reports are written in groups: one transaction takes every report that arrived while the
+ * previous one was committing — serial numbers, idempotency keys, cases, first timeline
+ * entries, SLA timers, notices and audit entries, each kind in one statement.
+ */
+function intakeCommitter(ctx: AppContext): GroupCommitter<Intake, 'created' | 'replay'> {
+  let committer = committers.get(ctx);
+  if (!committer) {
+    committer = new GroupCommitter((batch) => writeIntakes(ctx, batch), { maxBatch: 64, concurrency: ctx.db.kind === 'embedded' ? 1 : 2 });
+    committers.set(ctx, committer);
+  }
+  return committer;
+}
+
+async function writeIntakes(ctx: AppContext, batch: readonly Intake[]): Promise<('created' | 'replay')[]> {
+  return ctx.db.transaction(async (tx) => {
+    // A key already used (earlier, or by an earlier report of this batch) makes its report a replay.
+    const keyed = batch.filter((i) => i.idempotency);
+    const claimed = await store.claimIdempotent(tx, keyed.map((i) => ({ ...i.idempotency!, caseId: i.draft.id, at: i.now })));
+    const seen = new Set<string>();
+    const outcome = batch.map((i): 'created' | 'replay' => {
+      if (!i.idempotency) return 'created';
+      const k = `${i.idempotency.owner}|${i.idempotency.key}`;
+      if (!claimed.has(k) || seen.has(k)) return 'replay';
+      seen.add(k);
+      return 'created';
+    });
+    const fresh = batch.filter((_, n) => outcome[n] === 'created');
+    if (fresh.length === 0) return outcome;
+    // Serial numbers per (day, district): one counter row each, bumped once per batch.
+    const counts = new Map<string, { day: string; districtCode: string; count: number }>();
+    for (const { draft } of fresh) {
+      const k = `${draft.locationDate}|${draft.districtCode}`;
+      const entry = counts.get(k) ?? { day: draft.locationDate, districtCode: draft.districtCode, count: 0 };
+      entry.count++;
+      counts.set(k, entry);
+    }
+    const last = await store.reserveSerials(tx, [...counts.values()]);
+    const next = new Map([...counts].map(([k, c]) => [k, last.get(k)! - c.count + 1]));
+    for (const { draft } of fresh) {
+      const k = `${draft.locationDate}|${draft.districtCode}`;
+      const serial = next.get(k)!;
+      next.set(k, serial + 1);
+      draft.number = `${draft.locationDate.replaceAll('-', '')}${draft.districtCode}${String(serial).padStart(5, '0')}`;
+    }
+    await store.insertCases(tx, fresh.map((i) => i.draft));
+    await store.appendFirstEvents(tx, fresh.map(({ draft, now, actor, actorUnitId, client }) => ({
+      caseId: draft.id,
+      entry: {
+        at: now.toISOString(), action: 'report', fromStatus: null, toStatus: 'reported', actorUserId: client ? null : actor, actorUnitId, note: null,
+        data: { channel: draft.channel, ...(client ? { client } : {}), recommendedUnitId: draft.recommendedUnitId, ownerUnitId: draft.ownerUnitId },
+      },
+    })));
+    await store.insertTimers(tx, fresh.flatMap((i) => i.timers));
+    await notifyMany(tx, fresh.map(({ draft, now }) => ({
+      unitIds: [draft.ownerUnitId], at: now, kind: 'case.created', title: `新案件 ${draft.number}`, body: draft.title, subject: { type: 'case', id: draft.id },
+    })));
+    await appendAuditBatch(tx, fresh.map(({ draft, now, actor, requestId }) => ({
+      at: now, actor, action: 'case.report', entityType: 'case', entityId: draft.id, after: draft, requestId,
+    })));
+    return outcome;
+  });
 }
 
 async function replay(ctx: AppContext, earlier: { requestHash: string; caseId: string }, hash: string): Promise<{ case: Case; replayed: boolean }> {
@@ -160,10 +220,6 @@ async function replay(ctx: AppContext, earlier: { requestHash: string; caseId: s
   const c = await store.getCase(ctx.db, earlier.caseId);
   if (!c) throw new Problem('CY_INTERNAL');
   return { case: c, replayed: true };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string }).code === '23505';
 }
 
 const round6 = (v: number) => Math.round(v * 1e6) / 1e6;

@@ -93,10 +93,14 @@ function values(c: Case): unknown[] {
 }
 
 export async function insertCase(tx: Queryable, c: Case): Promise<void> {
-  await tx.query(
-    `insert into case_record (${COLUMNS.join(', ')}) values (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
-    values(c),
-  );
+  await insertCases(tx, [c]);
+}
+
+/** Several new cases in one statement (group-committed intake). */
+export async function insertCases(tx: Queryable, cases: readonly Case[]): Promise<void> {
+  if (cases.length === 0) return;
+  const rows = cases.map((_, r) => `(${COLUMNS.map((_, i) => `$${r * COLUMNS.length + i + 1}`).join(', ')})`);
+  await tx.query(`insert into case_record (${COLUMNS.join(', ')}) values ${rows.join(', ')}`, cases.flatMap(values));
 }
 
 /** Writes the case if nobody changed it since `expectedVersion`; false when someone did. */
@@ -123,14 +127,19 @@ export async function casesMergedInto(db: Queryable, masterId: string): Promise<
   return (await db.query<CaseRow>(`select * from case_record where master_id = $1 and status = 'merged'`, [masterId])).map(toCase);
 }
 
-/** Next serial of the day in a district, atomically. */
-export async function nextSerial(tx: Queryable, day: string, districtCode: string): Promise<number> {
-  const [row] = await tx.query<{ last: number }>(
-    `insert into case_serial (day, district_code, last) values ($1, $2, 1)
-     on conflict (day, district_code) do update set last = case_serial.last + 1 returning last`,
-    [day, districtCode],
+/**
+ * Reserves `count` serials per (day, district) in one statement; answers the last serial of each
+ * reservation, keyed `day|district` (the reservation is last - count + 1 … last).
+ */
+export async function reserveSerials(tx: Queryable, requests: readonly { day: string; districtCode: string; count: number }[]): Promise<Map<string, number>> {
+  const rows = await tx.query<{ day: string; district_code: string; last: number }>(
+    `insert into case_serial (day, district_code, last)
+     select * from unnest($1::date[], $2::text[], $3::int[])
+     on conflict (day, district_code) do update set last = case_serial.last + excluded.last
+     returning day, district_code, last`,
+    [requests.map((r) => r.day), requests.map((r) => r.districtCode), requests.map((r) => r.count)],
   );
-  return row.last;
+  return new Map(rows.map((r) => [`${r.day}|${r.district_code}`, r.last]));
 }
 
 export interface CaseFilter {
@@ -219,6 +228,20 @@ export async function appendEvent(tx: Queryable, caseId: string, e: Omit<Timelin
   return row.seq;
 }
 
+/** The first timeline entry (seq 1) of several new cases in one statement. */
+export async function appendFirstEvents(tx: Queryable, entries: readonly { caseId: string; entry: Omit<TimelineEntry, 'seq'> }[]): Promise<void> {
+  if (entries.length === 0) return;
+  const column = <T>(f: (e: Omit<TimelineEntry, 'seq'>) => T) => entries.map((x) => f(x.entry));
+  await tx.query(
+    `insert into case_event (case_id, seq, at, action, from_status, to_status, actor_user_id, actor_unit_id, note, data)
+     select case_id, 1, at, action, from_status, to_status, actor_user_id, actor_unit_id, note, data
+     from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[])
+       as e(case_id, at, action, from_status, to_status, actor_user_id, actor_unit_id, note, data)`,
+    [entries.map((x) => x.caseId), column((e) => e.at), column((e) => e.action), column((e) => e.fromStatus), column((e) => e.toStatus),
+      column((e) => e.actorUserId), column((e) => e.actorUnitId), column((e) => e.note), column((e) => (e.data ? JSON.stringify(e.data) : null))],
+  );
+}
+
 export async function timeline(db: Queryable, caseId: string): Promise<TimelineEntry[]> {
   const rows = await db.query<{ seq: number; at: Date; action: string; from_status: CaseStatus | null; to_status: CaseStatus; actor_user_id: string | null; actor_unit_id: string | null; note: string | null; data: Record<string, unknown> | null }>(
     'select * from case_event where case_id = $1 order by seq', [caseId],
@@ -246,6 +269,16 @@ export async function replaceTimers(tx: Queryable, caseId: string, timers: reado
      insert into case_timer (id, case_id, kind, due_at, payload)
      select t.id, $1, t.kind, t.due_at, t.payload from jsonb_to_recordset($2::jsonb) as t(id text, kind text, due_at timestamptz, payload jsonb)`,
     [caseId, JSON.stringify(timers.map((t) => ({ id: t.id, kind: t.kind, due_at: t.dueAt, payload: t.payload })))],
+  );
+}
+
+/** The timers of several new cases (nothing pending to replace) in one statement. */
+export async function insertTimers(tx: Queryable, timers: readonly Timer[]): Promise<void> {
+  if (timers.length === 0) return;
+  await tx.query(
+    `insert into case_timer (id, case_id, kind, due_at, payload)
+     select t.id, t.case_id, t.kind, t.due_at, t.payload from jsonb_to_recordset($1::jsonb) as t(id text, case_id text, kind text, due_at timestamptz, payload jsonb)`,
+    [JSON.stringify(timers.map((t) => ({ id: t.id, case_id: t.caseId, kind: t.kind, due_at: t.dueAt, payload: t.payload })))],
   );
 }
 
@@ -286,8 +319,19 @@ export async function findIdempotent(db: Queryable, owner: string, key: string):
   return row && { requestHash: row.request_hash, caseId: row.case_id };
 }
 
-export async function saveIdempotent(tx: Queryable, owner: string, key: string, requestHash: string, caseId: string, at: Date): Promise<void> {
-  await tx.query('insert into case_idempotency (owner, key, request_hash, case_id, created_at) values ($1, $2, $3, $4, $5)', [owner, key, requestHash, caseId, at]);
+/**
+ * Claims several idempotency keys at once; answers the `owner|key` pairs this call took. A key
+ * already taken (by an earlier request, or earlier in the same batch) is not taken again.
+ */
+export async function claimIdempotent(tx: Queryable, rows: readonly { owner: string; key: string; requestHash: string; caseId: string; at: Date }[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const taken = await tx.query<{ owner: string; key: string }>(
+    `insert into case_idempotency (owner, key, request_hash, case_id, created_at)
+     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+     on conflict do nothing returning owner, key`,
+    [rows.map((r) => r.owner), rows.map((r) => r.key), rows.map((r) => r.requestHash), rows.map((r) => r.caseId), rows.map((r) => r.at)],
+  );
+  return new Set(taken.map((r) => `${r.owner}|${r.key}`));
 }
 
 export async function savePhoto(db: Queryable, p: { hash: string; mime: string; data: Buffer; uploadedBy: string | null; at: Date }): Promise<void> {

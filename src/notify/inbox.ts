@@ -10,7 +10,7 @@ import type { Principal } from '../org/model.ts';
 import type { Queryable } from '../storage/db.ts';
 import * as store from './store.ts';
 import type { Notification } from './store.ts';
-import { activeUserIds } from '../org/service.ts';
+import { activeUsers } from '../org/service.ts';
 
 export interface NotifyInput {
   /** Addressed people … */
@@ -32,15 +32,24 @@ export interface NotifyInput {
  * a person named twice (directly and through a unit) is notified once. Returns the recipients.
  */
 export async function notifyUsers(tx: Queryable, input: NotifyInput): Promise<string[]> {
-  const userIds = input.userIds ?? [];
-  const unitIds = input.unitIds ?? [];
-  if (userIds.length === 0 && unitIds.length === 0) return [];
-  const recipients = await activeUserIds(tx, userIds, unitIds);
-  await store.insertNotifications(
-    tx,
-    recipients.map((userId) => ({ id: newId('ntf'), userId })),
-    { at: input.at, kind: input.kind, title: input.title, body: input.body, subject: input.subject ?? null },
-  );
+  const [recipients] = await notifyMany(tx, [input]);
+  return recipients;
+}
+
+/** Several notices (each to its own people and units) with one read and one write. */
+export async function notifyMany(tx: Queryable, inputs: readonly NotifyInput[]): Promise<string[][]> {
+  const userIds = new Set(inputs.flatMap((i) => i.userIds ?? []));
+  const unitIds = new Set(inputs.flatMap((i) => i.unitIds ?? []));
+  if (userIds.size === 0 && unitIds.size === 0) return inputs.map(() => []);
+  const users = await activeUsers(tx, [...userIds], [...unitIds]);
+  const recipients = inputs.map((input) => {
+    const named = new Set(input.userIds ?? []);
+    const units = new Set(input.unitIds ?? []);
+    return users.filter((u) => named.has(u.id) || (u.unitId !== null && units.has(u.unitId))).map((u) => u.id);
+  });
+  await store.insertNotifications(tx, inputs.flatMap((input, i) => recipients[i].map((userId) => ({
+    id: newId('ntf'), userId, at: input.at, kind: input.kind, title: input.title, body: input.body, subject: input.subject ?? null,
+  }))));
   return recipients;
 }
 

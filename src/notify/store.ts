@@ -67,17 +67,24 @@ const toNotification = (r: NotificationRow): Notification => ({
   readAt: r.read_at?.toISOString() ?? null,
 });
 
-export async function insertNotifications(
-  tx: Queryable,
-  rows: readonly { id: string; userId: string }[],
-  content: { at: Date; kind: string; title: string; body: string; subject: { type: string; id: string } | null },
-): Promise<void> {
+export interface NewNotification {
+  id: string;
+  userId: string;
+  at: Date;
+  kind: string;
+  title: string;
+  body: string;
+  subject: { type: string; id: string } | null;
+}
+
+export async function insertNotifications(tx: Queryable, rows: readonly NewNotification[]): Promise<void> {
   if (rows.length === 0) return;
+  const column = <T>(f: (r: NewNotification) => T) => rows.map(f);
   await tx.query(
     `insert into notification (id, user_id, at, kind, title, body, subject_type, subject_id)
-     select r.id, r.user_id, $3, $4, $5, $6, $7, $8 from unnest($1::text[], $2::text[]) as r(id, user_id)`,
-    [rows.map((r) => r.id), rows.map((r) => r.userId), content.at, content.kind, content.title, content.body,
-      content.subject?.type ?? null, content.subject?.id ?? null],
+     select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
+    [column((r) => r.id), column((r) => r.userId), column((r) => r.at), column((r) => r.kind), column((r) => r.title), column((r) => r.body),
+      column((r) => r.subject?.type ?? null), column((r) => r.subject?.id ?? null)],
   );
 }
 

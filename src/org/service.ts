@@ -48,9 +48,9 @@ export async function login(ctx: AppContext, username: string, password: string,
   });
 }
 
-/** Enabled accounts among `userIds` and the users of `unitIds`, read inside the caller's transaction. */
-export function activeUserIds(tx: Queryable, userIds: readonly string[], unitIds: readonly string[]): Promise<string[]> {
-  return store.activeUserIds(tx, userIds, unitIds);
+/** Enabled accounts among `userIds` and the users of `unitIds` (with their unit), read inside the caller's transaction. */
+export function activeUsers(tx: Queryable, userIds: readonly string[], unitIds: readonly string[]): Promise<{ id: string; unitId: string | null }[]> {
+  return store.activeUsers(tx, userIds, unitIds);
 }
 
 /** The user and unit behind a live bearer token, or undefined. */

@@ -158,10 +158,9 @@ export async function renameDivisionCode(tx: Queryable, from: string, to: string
 }
 
 /** Enabled accounts among these users and the users of these units (recipients of a notice). */
-export async function activeUserIds(tx: Queryable, userIds: readonly string[], unitIds: readonly string[]): Promise<string[]> {
-  const rows = await tx.query<{ id: string }>(
-    'select id from app_user where (id = any($1::text[]) or unit_id = any($2::text[])) and not disabled order by id',
+export async function activeUsers(tx: Queryable, userIds: readonly string[], unitIds: readonly string[]): Promise<{ id: string; unitId: string | null }[]> {
+  return tx.query<{ id: string; unitId: string | null }>(
+    'select id, unit_id as "unitId" from app_user where (id = any($1::text[]) or unit_id = any($2::text[])) and not disabled order by id',
     [userIds, unitIds],
   );
-  return rows.map((r) => r.id);
 }
