@@ -20,6 +20,7 @@ let holds = new Map<string, { count: number; ms: number }>();
 const LOCKS: Record<string, string> = {
   'upsert case_serial (takes the district-day lock)': 'case_serial row (district, day)',
   'update audit_head (seq, takes the chain lock)': 'audit_head row',
+  'update audit_head (seq of several chains, takes their locks)': 'audit_head rows (a batch\'s chains)',
 };
 
 function add(group: string, label: string, ms: number): void {
@@ -34,6 +35,7 @@ function add(group: string, label: string, ms: number): void {
 function label(sql: string): string {
   const q = sql.replace(/\s+/g, ' ').trim();
   const lower = q.toLowerCase();
+  if (lower.startsWith('with locked as (select id from audit_head')) return 'update audit_head (seq of several chains, takes their locks)';
   if (lower.startsWith('with ')) {
     // A statement with data-modifying CTEs: name every table it writes, in order.
     const writes = [...lower.matchAll(/(insert into|update|delete from) ([a-z_]+)/g)].map((m) => `${m[1].split(' ')[0]} ${m[2]}`);
