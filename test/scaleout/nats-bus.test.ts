@@ -5,7 +5,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { DomainEvent, EventOrigin } from '../../src/events/bus.ts';
 import { eventNames, NatsEventBus, subjectOf } from '../../src/events/nats-bus.ts';
-import { NATS_URL, natsReachable } from './support.ts';
+import { NATS_URL, natsReachable, until } from './support.ts';
 
 const namespace = `t${randomBytes(4).toString('hex')}`;
 const log = pino({ level: 'silent' });
@@ -13,13 +13,6 @@ const event = (id: string): DomainEvent => ({
   id, type: 'case.created', at: new Date().toISOString(), subject: { type: 'case', id: 'c1' },
   scope: { divisionCodes: ['500000'], unitIds: [], userIds: [] }, payload: { n: id },
 });
-const until = async (check: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe.skipIf(!(await natsReachable()))('the NATS JetStream event bus', () => {
   afterAll(async () => {
@@ -42,7 +35,7 @@ describe.skipIf(!(await natsReachable()))('the NATS JetStream event bus', () => 
     c.subscribe((e, o) => { seen.c.push([e.id, o]); });
     for (let i = 0; i < 50; i++) a.publish(event(`evt_a${i}`));
     b.publish(event('evt_b0'));
-    await until(() => seen.c.length === 51 && seen.a.length === 51 && seen.b.length === 51);
+    await until('every node to see every event', () => seen.c.length === 51 && seen.a.length === 51 && seen.b.length === 51);
     await new Promise((r) => setTimeout(r, 300));
     expect(seen.a.filter(([, o]) => o === 'local').map(([id]) => id)).toEqual(Array.from({ length: 50 }, (_, i) => `evt_a${i}`));
     expect(seen.a.filter(([, o]) => o === 'remote').map(([id]) => id)).toEqual(['evt_b0']);
