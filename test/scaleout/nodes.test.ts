@@ -50,14 +50,17 @@ describe.skipIf(!runnable)('three nodes on one PostgreSQL and NATS (PostgreSQL b
     return res.json<{ id: string }>().id;
   };
 
-  it('shares live events and timers across nodes and survives one being killed', async () => {
+  it('shares live events and timers across nodes and survives one being killed', { timeout: 300_000 }, async () => {
+    const t0 = performance.now();
+    const step = (what: string) => process.stderr.write(`  nodes: ${what} at ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     const clone = await cloneTemplate();
     drop = clone.drop;
     db = await openDb(clone);
     const started = await Promise.all([1, 2, 3].map((i) => startNode(`n${i}`, nodeEnv(clone, {
-      NATS_URL, CHENGYUN_NATS_NAMESPACE: namespace, CHENGYUN_NODE_ID: `${namespace}-n${i}`, CHENGYUN_NODE_LEASE_MS: String(LEASE_MS), LOG_LEVEL: 'warn',
+      NATS_URL, CHENGYUN_NATS_NAMESPACE: namespace, CHENGYUN_NODE_ID: `${namespace}-n${i}`, CHENGYUN_NODE_LEASE_MS: String(LEASE_MS),
     }))));
     nodes.push(...started);
+    step('three nodes listening');
     const [a, b, c] = nodes;
     const citizenA = await signIn(a.base, 'citizen');
     const operator = await signIn(b.base, 'city.operator');
@@ -68,6 +71,7 @@ describe.skipIf(!runnable)('three nodes on one PostgreSQL and NATS (PostgreSQL b
     streams.push(sa, sb, sc);
     await Promise.all(streams.map((s) => s.opened));
 
+    step('streams open');
     // A case reported through node A shows on streams of A, B and C, once each, logged once.
     const first = await report(a, citizenA, p0, '多节点测试: 井盖缺失');
     await until('the case on every stream', () => streams.every((s) => eventsOf(s, first, 'case.created').length > 0));
@@ -75,6 +79,7 @@ describe.skipIf(!runnable)('three nodes on one PostgreSQL and NATS (PostgreSQL b
     for (const s of streams) expect(eventsOf(s, first, 'case.created')).toHaveLength(1);
     expect(await db.query(`select 1 from event_log where subject_id = $1 and type = 'case.created'`, [first])).toHaveLength(1);
 
+    step('first case seen on every stream');
     // Its timers fire once across the three nodes' workers.
     const k = await fireTimersOf(first);
     expect(k).toBeGreaterThan(1);
@@ -87,6 +92,7 @@ describe.skipIf(!runnable)('three nodes on one PostgreSQL and NATS (PostgreSQL b
     const live = async () => (await db.query<{ id: string }>(`select id from cluster_node where id like $1 and seen_at >= now() - interval '${LEASE_MS} milliseconds' order by id`, [`${namespace}-%`])).map((r) => r.id);
     expect(await live()).toEqual([1, 2, 3].map((i) => `${namespace}-n${i}`));
 
+    step('timers fired once');
     // Node A dies without a word; B and C go on, and A's lease runs out.
     a.child.kill('SIGKILL');
     await a.exited;
@@ -94,15 +100,18 @@ describe.skipIf(!runnable)('three nodes on one PostgreSQL and NATS (PostgreSQL b
     const citizenB = await signIn(b.base, 'citizen');
     const second = await report(b, citizenB, p1, '多节点测试: 路灯不亮');
     await until('the second case on node C', () => eventsOf(sc, second, 'case.created').length > 0);
+    step('second case seen on node C');
     const k2 = await fireTimersOf(second);
     await until('its timer events on node C', () => eventsOf(sc, second).length === 1 + k2);
     await sleep(2_500);
     expect(eventsOf(sb, second)).toHaveLength(1 + k2);
     expect(eventsOf(sc, second)).toHaveLength(1 + k2);
     expect(await db.query(`select 1 from case_supervision where case_id = $1 and kind in ('warning', 'escalation')`, [second])).toHaveLength(k2);
+    step('second case timers fired');
     await until("node A's lease to run out", async () => (await live()).length === 2, LEASE_MS * 4);
     expect(await live()).toEqual([2, 3].map((i) => `${namespace}-n${i}`));
 
+    step('node A lease ran out');
     const verify = await call(b.base, 'GET', '/api/v1/audit/verify', undefined, await signIn(b.base, 'admin'));
     expect(verify.json<{ ok: boolean }>().ok, verify.body).toBe(true);
 
