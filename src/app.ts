@@ -10,6 +10,7 @@ import { calendarDate, systemClock, type Clock } from './clock.ts';
 import type { IdGenerator } from './ids.ts';
 import { newId } from './ids.ts';
 import { MemoryEventBus, type EventBus } from './events/bus.ts';
+import { soloCluster, type Cluster } from './cluster/index.ts';
 
 export interface AppContext {
   config: Config;
@@ -20,11 +21,13 @@ export interface AppContext {
   log: Logger;
   /** Domain events out: live consoles, inboxes, webhooks. */
   bus: EventBus;
+  /** The nodes serving this database and who owns partitioned work (one node: this one owns all). */
+  cluster: Cluster;
   /** Today's calendar date in the city's time zone. */
   today(): string;
 }
 
-export function makeContext(parts: { config: Config; db: Db; city: CityModel; log: Logger; clock?: Clock; newId?: IdGenerator; bus?: EventBus }): AppContext {
+export function makeContext(parts: { config: Config; db: Db; city: CityModel; log: Logger; clock?: Clock; newId?: IdGenerator; bus?: EventBus; cluster?: Cluster }): AppContext {
   const clock = parts.clock ?? systemClock;
   return {
     config: parts.config,
@@ -34,6 +37,7 @@ export function makeContext(parts: { config: Config; db: Db; city: CityModel; lo
     clock,
     newId: parts.newId ?? newId,
     bus: parts.bus ?? new MemoryEventBus((error, event) => parts.log.error({ err: error, event: event.type }, 'event handler failed')),
+    cluster: parts.cluster ?? soloCluster(parts.config.nodeId),
     today: () => calendarDate(clock(), parts.config.timeZone),
   };
 }

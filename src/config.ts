@@ -2,6 +2,8 @@
  * Typed configuration from environment variables, validated once at start.
  * A bad value stops the process with a message naming the variable (exit code 78, EX_CONFIG).
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 
 export interface Config {
   /** PostgreSQL server URL; when absent the embedded database (PGlite) in `dataDir` is used. */
@@ -19,9 +21,22 @@ export interface Config {
   timeZone: string;
   /** Public base URL shown in logs and links. */
   publicUrl: string | undefined;
+  /** NATS server(s) with JetStream; when set, domain events reach every node (scale-out). */
+  natsUrl: string | undefined;
+  /** Names the NATS stream and subjects, so deployments sharing one NATS stay apart. */
+  natsNamespace: string;
+  /** This process's name among the nodes (event origin, partition ownership); unique per process. */
+  nodeId: string;
+  /** A node that has not renewed its membership for this long is taken for dead, milliseconds. */
+  nodeLeaseMs: number;
 }
 
 export const EXIT_CONFIG = 78;
+
+/** Host name and process id, plus a random tail so a restarted process is a new node. */
+export function defaultNodeId(): string {
+  return `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
 
 export class ConfigError extends Error {
   readonly variable: string;
@@ -76,6 +91,22 @@ function timeZone(env: Env, name: string, fallback: string): string {
   return raw;
 }
 
+/** One or more comma-separated nats:// (or tls://) URLs. */
+function natsServers(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  for (const part of raw.split(',')) url({ [name]: part.trim() }, name, ['nats:', 'tls:']);
+  return raw;
+}
+
+/** A name that is safe in NATS subjects and log lines. */
+function token(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) throw new ConfigError(name, `must be 1 to 64 letters, digits, _ or -, got "${raw}"`);
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   return {
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -87,6 +118,10 @@ export function loadConfig(env: Env = process.env): Config {
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 12 * 3600, 60, 30 * 24 * 3600),
     timeZone: timeZone(env, 'CHENGYUN_TIME_ZONE', 'Asia/Shanghai'),
     publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:']),
+    natsUrl: natsServers(env, 'NATS_URL'),
+    natsNamespace: token(env, 'CHENGYUN_NATS_NAMESPACE', 'chengyun'),
+    nodeId: env.CHENGYUN_NODE_ID ? token(env, 'CHENGYUN_NODE_ID', '') : defaultNodeId(),
+    nodeLeaseMs: integer(env, 'CHENGYUN_NODE_LEASE_MS', 15_000, 3_000, 600_000),
   };
 }
 
@@ -101,4 +136,8 @@ export const CONFIG_REFERENCE: readonly { name: string; default: string; meaning
   { name: 'TOKEN_TTL_SECONDS', default: '43200', meaning: 'lifetime of a sign-in token' },
   { name: 'CHENGYUN_TIME_ZONE', default: 'Asia/Shanghai', meaning: 'time zone of the city calendar' },
   { name: 'PUBLIC_URL', default: '(unset)', meaning: 'public base URL printed at start' },
+  { name: 'NATS_URL', default: '(unset: one node)', meaning: 'NATS JetStream server(s), comma-separated, e.g. nats://127.0.0.1:4222; events then reach every node' },
+  { name: 'CHENGYUN_NATS_NAMESPACE', default: 'chengyun', meaning: 'NATS stream <NAMESPACE>_EVENTS and subjects <namespace>.events.<type>; one per deployment' },
+  { name: 'CHENGYUN_NODE_ID', default: 'host-pid-random', meaning: 'name of this node among several; must differ per process' },
+  { name: 'CHENGYUN_NODE_LEASE_MS', default: '15000', meaning: 'a node silent this long is taken for dead and its partitions move' },
 ];

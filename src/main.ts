@@ -12,6 +12,8 @@ import { openDb, type Db } from './storage/db.ts';
 import { migrate } from './storage/migrate.ts';
 import { startCaseTimerWorker } from './cases/timers.ts';
 import { startWebhookWorker } from './notify/index.ts';
+import { NatsEventBus } from './events/nats-bus.ts';
+import { Membership } from './cluster/index.ts';
 
 export function makeLogger(config: Config): Logger {
   return pino({
@@ -36,7 +38,11 @@ export async function loadContext(config: Config, db: Db, log: Logger): Promise<
   const started = performance.now();
   const city = await CityModel.load(db);
   log.info({ grids: city.gridCount, ms: Math.round(performance.now() - started) }, 'city model loaded');
-  return makeContext({ config, db, city, log });
+  // With NATS, events published here reach the live streams of every node.
+  const bus = config.natsUrl ? await NatsEventBus.connect({ servers: config.natsUrl, nodeId: config.nodeId, namespace: config.natsNamespace, log }) : undefined;
+  if (config.natsUrl) log.info({ node: config.nodeId }, 'events shared with other nodes over NATS JetStream');
+  const cluster = new Membership(db, { nodeId: config.nodeId, leaseMs: config.nodeLeaseMs, log });
+  return makeContext({ config, db, city, log, bus, cluster });
 }
 
 /** Longest a request in flight may take to finish after a stop signal. */
@@ -47,6 +53,7 @@ export interface Running { server: ChengyunServer; ctx: AppContext; url: string;
 export async function serve(ctx: AppContext): Promise<Running> {
   const server = await buildServer(ctx);
   const address = await server.listen({ host: ctx.config.host, port: ctx.config.port });
+  if (ctx.cluster instanceof Membership) await ctx.cluster.start();
   // Outbound webhooks: deliveries are claimed with skip-locked, so every node runs a worker.
   const stopWebhooks = startWebhookWorker(ctx, { intervalMs: 1000 });
   // SLA timers: claimed with skip-locked in the transaction that records their effect.
@@ -65,6 +72,9 @@ export async function serve(ctx: AppContext): Promise<Running> {
       clearInterval(sweep);
       clearTimeout(deadline);
       await stopWebhooks();
+      if (ctx.cluster instanceof Membership) await ctx.cluster.stop();
+      // Events published by the last requests still go out to the other nodes.
+      await ctx.bus.close?.();
       await ctx.db.close();
       ctx.log.info('stopped');
     })();

@@ -282,14 +282,21 @@ export async function insertTimers(tx: Queryable, timers: readonly Timer[]): Pro
   );
 }
 
-/** Claims due timers; `for update skip locked` lets several nodes share the work without firing one twice. */
+/**
+ * Claims due timers; `for update skip locked` lets several nodes share the work without firing
+ * one twice. The case row is locked with its timer: a timer whose case another worker or a user
+ * action holds right now waits for the next pass, so one case's timeline is never appended to
+ * by two transactions at once (and worker and action never deadlock).
+ */
 export async function claimDueTimers(tx: Queryable, now: Date, limit: number): Promise<Timer[]> {
   const rows = await tx.query<{ id: string; case_id: string; kind: string; due_at: Date; payload: Record<string, unknown> }>(
     `update case_timer set fired_at = $1 where id in (
-       select id from case_timer where fired_at is null and due_at <= $1 order by due_at limit $2 for update skip locked)
+       select t.id from case_timer t join case_record c on c.id = t.case_id
+        where t.fired_at is null and t.due_at <= $1 order by t.due_at limit $2 for update of t, c skip locked)
      returning id, case_id, kind, due_at, payload`,
     [now, limit],
   );
+  rows.sort((a, b) => a.due_at.getTime() - b.due_at.getTime() || (a.id < b.id ? -1 : 1));
   return rows.map((r) => ({ id: r.id, caseId: r.case_id, kind: r.kind, dueAt: r.due_at.toISOString(), payload: r.payload }));
 }
 

@@ -1,13 +1,14 @@
 /**
  * The delivery side of the event bus. Every published event is, in order: logged in
- * `event_log` with one webhook delivery per matching subscription (one transaction), kept in
+ * `event_log` with one webhook delivery per matching subscription (one transaction; only by
+ * the node that published it, so once cluster-wide), kept in
  * an in-memory ring of recent events, and written to each live stream whose principal may
  * see it. Streams resume with Last-Event-ID from the ring, or from the log after a restart,
  * within the last `ringSize` events and `replayWindowMs`.
  */
 import type { AppContext } from '../app.ts';
 import { calendarDate } from '../clock.ts';
-import type { DomainEvent } from '../events/bus.ts';
+import type { DomainEvent, EventOrigin } from '../events/bus.ts';
 import { divisionChain, receives } from './audience.ts';
 import { eventFrame, HEARTBEAT_FRAME, resetFrame, type SseConnection } from './sse.ts';
 import * as store from './store.ts';
@@ -37,6 +38,8 @@ interface Entry {
   chain: string[];
   frame: string;
   atMs: number;
+  /** Published on this node: this node logs it. */
+  local: boolean;
 }
 
 class Ring<T> {
@@ -106,7 +109,7 @@ export class EventHub {
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   /** Events are handled one after another, so the log, the ring and the streams share one order. */
   #queue: Promise<void> = Promise.resolve();
-  readonly #pending: DomainEvent[] = [];
+  readonly #pending: { event: DomainEvent; origin: EventOrigin }[] = [];
 
   constructor(ctx: AppContext, options: Partial<StreamOptions> = {}) {
     this.#ctx = ctx;
@@ -116,7 +119,7 @@ export class EventHub {
 
   start(): void {
     if (this.#unsubscribe) return;
-    this.#unsubscribe = this.#ctx.bus.subscribe((event) => this.ingest(event));
+    this.#unsubscribe = this.#ctx.bus.subscribe((event, origin) => this.ingest(event, origin));
     if (!running.has(this.#ctx)) running.set(this.#ctx, new Set());
     running.get(this.#ctx)!.add(this);
     this.#heartbeat = setInterval(() => this.#beat(), this.#options.heartbeatMs);
@@ -147,9 +150,9 @@ export class EventHub {
     return this.#listeners.size;
   }
 
-  /** Handles one event; resolves once it is logged and written to the streams. */
-  ingest(event: DomainEvent): Promise<void> {
-    this.#pending.push(event);
+  /** Handles one event; resolves once it is logged (when local) and written to the streams. */
+  ingest(event: DomainEvent, origin: EventOrigin = 'local'): Promise<void> {
+    this.#pending.push({ event, origin });
     const run = this.#queue.then(() => this.#drain());
     this.#queue = run.catch(() => undefined);
     return run;
@@ -163,9 +166,9 @@ export class EventHub {
     const batch = this.#pending.splice(0, MAX_BATCH);
     if (batch.length === 0) return;
     const now = this.#ctx.clock();
-    const entries = batch.map((raw) => this.#entry(normalise(raw, now)));
+    const entries = batch.map(({ event, origin }) => this.#entry(normalise(event, now), origin === 'local'));
     try {
-      await this.#log(entries, now);
+      if (entries.some((e) => e.local)) await this.#log(entries.filter((e) => e.local), now);
     } catch (error) {
       // Live consoles still get the events; only resume after a restart and webhooks miss them.
       this.#ctx.log.error({ err: error, events: entries.length, first: entries[0].event.id }, 'events could not be logged');
@@ -177,11 +180,11 @@ export class EventHub {
     if (this.#pending.length > 0) await this.#drain();
   }
 
-  #entry(event: DomainEvent): Entry {
+  #entry(event: DomainEvent, local = false): Entry {
     // The tree as of the day the event happened (its `at` is normalised, always a valid instant).
     const date = calendarDate(new Date(event.at), this.#ctx.config.timeZone);
     const ancestorsOf = (code: string) => this.#ctx.city.tree.ancestors(code, date).map((d) => d.code);
-    return { event, chain: divisionChain(event.scope.divisionCodes, ancestorsOf), frame: eventFrame(event), atMs: Date.parse(event.at) };
+    return { event, chain: divisionChain(event.scope.divisionCodes, ancestorsOf), frame: eventFrame(event), atMs: Date.parse(event.at), local };
   }
 
   async #log(entries: readonly Entry[], now: Date): Promise<void> {

@@ -2,12 +2,11 @@
 import { pointInGeometry } from '../../src/geo/polygon.ts';
 import type { TestApp } from './app.ts';
 
-/** A point inside a division's outline today (scanning a lattice over its bounding box). */
-export async function pointIn(app: TestApp, code: string, headers: Record<string, string>, offset = 0): Promise<[number, number]> {
-  const res = await app.server.inject({ url: `/api/v1/divisions/${code}/geometry`, headers });
-  if (res.statusCode !== 200) throw new Error(`geometry of ${code}: ${res.statusCode}`);
-  const geometry = res.json().geometry;
-  const ring: [number, number][] = geometry.type === 'Polygon' ? geometry.coordinates[0] : geometry.coordinates[0][0];
+type Outline = { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown };
+
+/** The `offset`-th point of a 40 × 40 lattice over the outline's bounding box that lies inside it. */
+export function pointInside(geometry: Outline, offset = 0): [number, number] {
+  const ring: [number, number][] = geometry.type === 'Polygon' ? (geometry.coordinates as [number, number][][])[0] : (geometry.coordinates as [number, number][][][])[0][0];
   const xs = ring.map((p) => p[0]);
   const ys = ring.map((p) => p[1]);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
@@ -16,8 +15,15 @@ export async function pointIn(app: TestApp, code: string, headers: Record<string
     for (let j = 1; j < 40; j++) {
       const x = x0 + ((x1 - x0) * i) / 40;
       const y = y0 + ((y1 - y0) * j) / 40;
-      if (pointInGeometry(geometry, x, y) && seen++ === offset) return [x, y];
+      if (pointInGeometry(geometry as Parameters<typeof pointInGeometry>[0], x, y) && seen++ === offset) return [x, y];
     }
   }
-  throw new Error(`no point found in ${code}`);
+  throw new Error(`no point ${offset} found inside the outline`);
+}
+
+/** A point inside a division's outline today (scanning a lattice over its bounding box). */
+export async function pointIn(app: TestApp, code: string, headers: Record<string, string>, offset = 0): Promise<[number, number]> {
+  const res = await app.server.inject({ url: `/api/v1/divisions/${code}/geometry`, headers });
+  if (res.statusCode !== 200) throw new Error(`geometry of ${code}: ${res.statusCode}`);
+  return pointInside(res.json().geometry, offset);
 }
