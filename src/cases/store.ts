@@ -403,3 +403,25 @@ export async function correctedCases(db: Queryable, limit: number): Promise<Corr
     [limit],
   );
 }
+
+/** What duplicate search needs of an open case. */
+export interface OpenCaseSummary { id: string; number: string; description: string; categoryCode: string | null; lon: number; lat: number; createdAt: string }
+
+/** Open cases inside a lon/lat box created since `since` (the case_open_place index), newest first. */
+export async function openCasesNear(
+  db: Queryable, box: { minLon: number; maxLon: number; minLat: number; maxLat: number }, since: Date, excludeId: string, limit: number,
+): Promise<OpenCaseSummary[]> {
+  const rows = await db.query<{ id: string; number: string; description: string; category_code: string | null; lon: number; lat: number; created_at: Date }>(
+    `select id, number, description, category_code, lon, lat, created_at from case_record
+      where lat between $1 and $2 and lon between $3 and $4 and created_at >= $5 and id <> $6
+        and status in ('reported', 'verifying', 'registered', 'dispatched', 'handling', 'handled', 'verified')
+      order by created_at desc limit $7`,
+    [box.minLat, box.maxLat, box.minLon, box.maxLon, since, excludeId, limit],
+  );
+  return rows.map((r) => ({ id: r.id, number: r.number, description: r.description, categoryCode: r.category_code, lon: r.lon, lat: r.lat, createdAt: r.created_at.toISOString() }));
+}
+
+export async function getCases(db: Queryable, ids: readonly string[]): Promise<Case[]> {
+  if (ids.length === 0) return [];
+  return (await db.query<CaseRow>('select * from case_record where id = any($1::text[])', [ids])).map(toCase);
+}

@@ -8,6 +8,7 @@ import { allow, SECURED, STAFF } from '../http/auth.ts';
 import { problems } from '../http/schemas.ts';
 import { CHANNELS } from '../cases/model.ts';
 import * as service from './service.ts';
+import { duplicateRoutes } from './duplicate-routes.ts';
 
 export const MAX_TEXT = 10_000;
 
@@ -53,6 +54,8 @@ const ModelSchema = Type.Object({
 });
 
 export async function triageRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+  await duplicateRoutes(app, { ctx });
+
   app.post('/triage/classify', {
     preHandler: allow(app, STAFF),
     schema: {
