@@ -380,6 +380,11 @@ export function openCasesNear(ctx: AppContext, box: Parameters<typeof store.open
   return store.openCasesNear(ctx.db, box, since, excludeId, limit);
 }
 
+/** Counts for the demand map (需求图谱); the caller checked the jurisdiction and passes its streets. */
+export function demandCounts(ctx: AppContext, filter: store.DemandFilter): ReturnType<typeof store.demandCounts> {
+  return store.demandCounts(ctx.db, filter);
+}
+
 /** The cases among `ids` the caller may see. */
 export async function visibleCases(ctx: AppContext, principal: Principal, ids: readonly string[]): Promise<Map<string, Case>> {
   const [rows, units] = await Promise.all([store.getCases(ctx.db, [...new Set(ids)]), unitDirectory(ctx)]);

@@ -21,13 +21,6 @@ const Proposal = Type.Object({
 const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
 export async function duplicateRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
-  // Every report that comes in is compared with the open cases around it.
-  const unwatch = service.watchIntake(ctx);
-  app.addHook('onClose', async () => {
-    unwatch();
-    await service.duplicateScansSettled(ctx);
-  });
-
   app.get('/triage/duplicates', {
     preHandler: allow(app, STAFF),
     schema: {

@@ -1,21 +1,19 @@
 /**
- * Duplicate reports (重复件) in the running system: when a case is created, look for open
- * cases near it (an index query on place and time), score them (duplicates.ts), store the
+ * Duplicate reports (重复件) in the running system: when a case is created (intake.ts), look
+ * for open cases near it (an index query on place and time), score them (duplicates.ts), store the
  * proposals and tell the owning center; operators confirm (the case loop's 合并 merge) or
  * dismiss, both audited.
  */
 import type { AppContext } from '../app.ts';
 import { appendAudit } from '../audit/index.ts';
-import { act, caseById, getCaseView, openCasesNear, visibleCases, type CaseView } from '../cases/service.ts';
+import { act, getCaseView, openCasesNear, visibleCases, type CaseView } from '../cases/service.ts';
 import type { Case } from '../cases/store.ts';
 import { Problem, notFound } from '../http/errors.ts';
 import { unitDirectory } from '../org/directory.ts';
 import type { Principal } from '../org/model.ts';
 import { boxAround, DUPLICATE_THRESHOLD, idfTable, matchDuplicate, ruleIndex, sketch, type DuplicateSubject, type IdfTable } from './duplicates.ts';
 import * as store from './duplicate-store.ts';
-import { classify } from './model.ts';
-import { servedModel } from './service.ts';
-import { AUTO_ROUTE_THRESHOLD, loadCorpus } from './train.ts';
+import { loadCorpus } from './train.ts';
 
 /** At most this many proposals per new case, best first. */
 export const MAX_CANDIDATES = 5;
@@ -29,20 +27,12 @@ let idf: IdfTable | undefined;
 /** IDF of the seed corpus's train split: what every report says weighs little. */
 const corpusIdf = () => (idf ??= idfTable(loadCorpus().filter((r) => r.split === 'train').map((r) => r.text)));
 
-/** The category the report has, or the one the model is confident of. */
-async function categoryOf(ctx: AppContext, c: Case): Promise<string | null> {
-  if (c.categoryCode) return c.categoryCode;
-  const served = await servedModel(ctx);
-  if (!served) return null;
-  const p = classify(served.model, c.description, c.channel, false);
-  return !p.outOfDomain && p.category.confidence >= AUTO_ROUTE_THRESHOLD ? p.category.value : null;
-}
-
-/** Finds and stores the duplicate proposals of a newly reported case; returns those stored now. */
-export async function proposeDuplicates(ctx: AppContext, caseId: string): Promise<store.DuplicateRow[]> {
-  const c = await caseById(ctx, caseId);
-  if (!c || !MERGEABLE.includes(c.status)) return [];
-  const category = await categoryOf(ctx, c);
+/**
+ * Finds and stores the duplicate proposals of a newly reported case (its category as reported
+ * or as the model predicts it, or null); returns those stored now.
+ */
+export async function proposeDuplicates(ctx: AppContext, c: Case, category: string | null): Promise<store.DuplicateRow[]> {
+  if (!MERGEABLE.includes(c.status)) return [];
   const rule = rules(category);
   const at = Date.parse(c.createdAt);
   const nearby = await openCasesNear(ctx, boxAround(c.lon, c.lat, rule.radiusM), new Date(at - rule.windowHours * 3_600_000), c.id, SCAN_LIMIT);
@@ -69,27 +59,6 @@ export async function proposeDuplicates(ctx: AppContext, caseId: string): Promis
     });
   }
   return inserted;
-}
-
-// Scans started by intake events, per context, so callers (tests, shutdown) can wait for them.
-const inFlight = new WeakMap<object, Set<Promise<unknown>>>();
-
-/** Proposes duplicates for every case created from now on; returns the unsubscribe function. */
-export function watchIntake(ctx: AppContext): () => void {
-  const running = new Set<Promise<unknown>>();
-  inFlight.set(ctx, running);
-  return ctx.bus.subscribe((event) => {
-    if (event.type !== 'case.created' || event.subject.type !== 'case') return;
-    const scan: Promise<unknown> = proposeDuplicates(ctx, event.subject.id)
-      .catch((error: unknown) => ctx.log.error({ err: error, caseId: event.subject.id }, 'duplicate search failed'))
-      .finally(() => running.delete(scan));
-    running.add(scan);
-  });
-}
-
-/** Resolves when the duplicate searches started so far have finished. */
-export async function duplicateScansSettled(ctx: AppContext): Promise<void> {
-  await Promise.all([...(inFlight.get(ctx) ?? [])]);
 }
 
 // ── reads ─────────────────────────────────────────────────────────────────────────────────

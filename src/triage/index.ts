@@ -1,2 +1,3 @@
 /** What other features use of triage (智能分拨). */
-export { duplicateCandidatesOf, duplicateScansSettled, proposeDuplicates, type DuplicateCandidate } from './duplicate-service.ts';
+export { duplicateCandidatesOf, type DuplicateCandidate } from './duplicate-service.ts';
+export { triageSettled } from './intake.ts';

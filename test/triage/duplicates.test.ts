@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../support/app.ts';
 import { pointIn } from '../support/geo.ts';
-import { duplicateScansSettled } from '../../src/triage/index.ts';
+import { triageSettled } from '../../src/triage/index.ts';
 import { DUPLICATE_THRESHOLD, idfTable, matchDuplicate, ruleIndex, sketch, type DuplicateSubject } from '../../src/triage/duplicates.ts';
 import { loadCorpus } from '../../src/triage/train.ts';
 
@@ -22,7 +22,7 @@ const north = (m: number): [number, number] => [spot[0], spot[1] + m / M_PER_DEG
 async function report(description: string, at: [number, number], categoryCode = MANHOLE) {
   const res = await app.server.inject({ method: 'POST', url: '/api/v1/cases', headers: citizen, payload: { categoryCode, description, location: { lon: at[0], lat: at[1] } } });
   expect(res.statusCode, res.body).toBe(201);
-  await duplicateScansSettled(app.ctx);
+  await triageSettled(app.ctx);
   return res.json() as { id: string; number: string };
 }
 
