@@ -31,7 +31,7 @@ const PER_CATEGORY = 64;
 const TEST_SHARE = 0.2;
 
 /** mulberry32 over a string hash: small, fast and the same on every platform. */
-function prng(seed: string): () => number {
+export function prng(seed: string): () => number {
   return mulberry32(fnv1a32(seed));
 }
 
@@ -54,7 +54,7 @@ const COMMUNITIES = ['阳光小区', '金科社区', '龙湖花园', '嘉华新�
 
 // ── the fragments each category speaks with ────────────────────────────────────────────
 
-interface Spec {
+export interface Spec {
   /** Kind letter + name as in the catalogue, e.g. 'C:上水井盖'. */
   key: string;
   /** What people say is wrong. */
@@ -74,7 +74,7 @@ const ASK: readonly AppealType[] = ['consult', 'help', 'complaint', 'suggestion'
 const TIP: readonly AppealType[] = ['report', 'complaint', 'help', 'consult'];
 const SEEK: readonly AppealType[] = ['help', 'consult', 'complaint', 'praise'];
 
-const SPECS: readonly Spec[] = [
+export const SPECS: readonly Spec[] = [
   { key: 'C:上水井盖', say: ['自来水井盖不见了', '供水井盖破了一个大洞', '上水井盖松动, 车子压过去哐当响', '自来水井盖翘起来了'], urgentShare: 0.4, danger: [['有人掉进井里去了', 'critical']] },
   { key: 'C:污水井盖', say: ['污水井盖烂了', '污水井盖缺了一块, 臭得很', '下水道井盖被压碎了', '污水井盖移位了, 露出个口子'], urgentShare: 0.4 },
   { key: 'C:雨水箅子', say: ['雨水箅子被偷了', '雨水篦子断了几根', '路边的雨水箅子塌下去了', '雨水箅子堵满了树叶'], urgentShare: 0.2 },
@@ -231,13 +231,13 @@ const APPEAL_FRAME: Readonly<Record<AppealType, readonly ((problem: string) => s
 
 const TYPOS: readonly (readonly [string, string])[] = [['在', '再'], ['的', '得'], ['反映', '反应'], ['部门', '部们'], ['处理', '处里'], ['已经', '以经'], ['那里', '哪里'], ['现在', '限在']];
 
-interface Draft { text: string; urgency: Urgency; channel: 'app' | 'hotline'; appealType: AppealType }
+export interface Draft { text: string; urgency: Urgency; channel: 'app' | 'hotline'; appealType: AppealType }
 
-function pick<T>(rnd: () => number, items: readonly T[]): T {
+export function pick<T>(rnd: () => number, items: readonly T[]): T {
   return items[Math.floor(rnd() * items.length)];
 }
 
-function place(rnd: () => number, spec: Spec): string {
+export function place(rnd: () => number, spec: Spec): string {
   if (spec.where && rnd() < 0.6) return `${pick(rnd, PLACES)}${pick(rnd, spec.where)}`;
   const r = rnd();
   if (r < 0.45) return `${pick(rnd, PLACES)}${pick(rnd, SPOTS)}`;
@@ -246,20 +246,21 @@ function place(rnd: () => number, spec: Spec): string {
   return '';
 }
 
-function compose(rnd: () => number, spec: Spec): Draft {
+/** One report of `spec`; `fixed` pins the place and the problem (for rewordings of one incident). */
+export function compose(rnd: () => number, spec: Spec, fixed?: { where?: string; problem?: string }): Draft {
   const channel: Draft['channel'] = rnd() < 0.5 ? 'hotline' : 'app';
   const appeals = spec.appeals ?? COMPLAIN;
   // The first appeal type listed is the usual one; the others share the rest.
   const appealType = rnd() < 0.5 ? appeals[0] : pick(rnd, appeals);
   let urgency: Urgency = 'normal';
-  let problem = pick(rnd, spec.say);
+  let problem = fixed?.problem ?? pick(rnd, spec.say);
   // Praise looks back on a solved problem: it is never urgent.
   if (appealType !== 'praise' && spec.danger && rnd() < 0.35) {
     const [phrase, level] = pick(rnd, spec.danger);
     problem = rnd() < 0.5 ? phrase : `${problem}，${phrase}`;
     urgency = level;
   }
-  const where = place(rnd, spec);
+  const where = fixed?.where ?? place(rnd, spec);
   const located = where ? (rnd() < 0.5 ? `${where}${problem}` : `${where}这里，${problem}`) : problem;
   let body = pick(rnd, APPEAL_FRAME[appealType])(located);
   if (appealType !== 'praise' && rnd() < 0.4) body += `，${pick(rnd, DURATION)}`;
@@ -279,7 +280,7 @@ function compose(rnd: () => number, spec: Spec): Draft {
   return { text, urgency, channel, appealType };
 }
 
-function categoryFor(key: string): Category {
+export function categoryFor(key: string): Category {
   const [prefix, name] = key.split(':');
   const found = CATEGORIES.find((c) => c.code.startsWith(prefix) && c.name === name);
   if (!found) throw new Error(`no category ${key} in the catalogue`);

@@ -13,6 +13,7 @@ import { casesToCsv } from './csv.ts';
 import { detectImage, MAX_PHOTO_BYTES } from './photos.ts';
 import * as store from './store.ts';
 import { ACTION_ZH, CASE_STATUSES, type CaseAction, type Command } from './workflow.ts';
+import { duplicateCandidatesOf } from '../triage/index.ts';
 
 const literals = (values: readonly string[], description?: string) => Type.Union(values.map((v) => Type.Literal(v)), description ? { description } : {});
 
@@ -63,6 +64,15 @@ export const CaseSchema = Type.Object({
   dueAt: Nullable(Type.String({ format: 'date-time' })), overdue: Type.Boolean(),
   createdAt: Type.String({ format: 'date-time' }), updatedAt: Type.String({ format: 'date-time' }), closedAt: Nullable(Type.String({ format: 'date-time' })),
   allowedActions: Type.Array(Type.String(), { description: 'Actions you may take now' }),
+});
+
+/** One case as its page shows it: the case, and the earlier open cases it may repeat. */
+const CaseViewSchema = Type.Object({
+  ...CaseSchema.properties,
+  duplicateCandidates: Type.Array(Type.Object({
+    proposalId: Type.String({ description: 'Confirm or dismiss at /triage/duplicates/{proposalId}/…' }), caseId: Type.String(), code: Type.String({ description: 'Case number' }),
+    title: Type.String(), status: Type.String(), score: Type.Number(), similarity: Type.Number(), distanceM: Type.Integer(), hoursApart: Type.Number(),
+  }), { description: 'Undecided duplicate proposals (重复件), best first' }),
 });
 
 /** Body schema of each action route. */
@@ -203,8 +213,16 @@ export async function caseRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
 
   app.get('/cases/:id', {
     preHandler: allow(app),
-    schema: { tags: ['cases'], summary: 'One case with the actions you may take', security: SECURED, params: IdParam, response: { 200: CaseSchema, ...problems(401, 404) } },
-  }, async (request) => service.getCaseView(ctx, principalOf(request), (request.params as { id: string }).id));
+    schema: {
+      tags: ['cases'], summary: 'One case with the actions you may take and its proposed duplicates (重复件)', security: SECURED, params: IdParam,
+      response: { 200: CaseViewSchema, ...problems(401, 404) },
+    },
+  }, async (request) => {
+    const principal = principalOf(request);
+    const { id } = request.params as { id: string };
+    const view = await service.getCaseView(ctx, principal, id);
+    return { ...view, duplicateCandidates: await duplicateCandidatesOf(ctx, principal, id) };
+  });
 
   app.get('/cases/by-number/:number', {
     preHandler: allow(app),

@@ -426,6 +426,27 @@ export function correctedCaseLabels(db: Queryable, limit: number): Promise<store
 
 export type { CaseStatus };
 
+/** A case by id for other features' background work (no caller, so no jurisdiction check). */
+export function caseById(ctx: AppContext, id: string): Promise<Case | undefined> {
+  return store.getCase(ctx.db, id);
+}
+
+/** Open cases in a box created since a time: the duplicate search at intake (重复件). */
+export function openCasesNear(ctx: AppContext, box: Parameters<typeof store.openCasesNear>[1], since: Date, excludeId: string, limit: number): Promise<store.OpenCaseSummary[]> {
+  return store.openCasesNear(ctx.db, box, since, excludeId, limit);
+}
+
+/** Counts for the demand map (需求图谱); the caller checked the jurisdiction and passes its streets. */
+export function demandCounts(ctx: AppContext, filter: store.DemandFilter): ReturnType<typeof store.demandCounts> {
+  return store.demandCounts(ctx.db, filter);
+}
+
+/** The cases among `ids` the caller may see. */
+export async function visibleCases(ctx: AppContext, principal: Principal, ids: readonly string[]): Promise<Map<string, Case>> {
+  const [rows, units] = await Promise.all([store.getCases(ctx.db, [...new Set(ids)]), unitDirectory(ctx)]);
+  return new Map(rows.filter((c) => canSee(principal, c, units)).map((c) => [c.id, c]));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Public reads, for feeds without a signed-in caller (the Open311 GeoReport endpoint).
 

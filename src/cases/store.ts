@@ -454,3 +454,74 @@ export async function correctedCases(db: Queryable, limit: number): Promise<Corr
     [limit],
   );
 }
+
+/** What duplicate search needs of an open case. */
+export interface OpenCaseSummary { id: string; number: string; description: string; categoryCode: string | null; lon: number; lat: number; createdAt: string }
+
+/** Open cases inside a lon/lat box created since `since` (the case_open_place index), newest first. */
+export async function openCasesNear(
+  db: Queryable, box: { minLon: number; maxLon: number; minLat: number; maxLat: number }, since: Date, excludeId: string, limit: number,
+): Promise<OpenCaseSummary[]> {
+  const rows = await db.query<{ id: string; number: string; description: string; category_code: string | null; lon: number; lat: number; created_at: Date }>(
+    `select id, number, description, category_code, lon, lat, created_at from case_record
+      where lat between $1 and $2 and lon between $3 and $4 and created_at >= $5 and id <> $6
+        and status in ('reported', 'verifying', 'registered', 'dispatched', 'handling', 'handled', 'verified')
+      order by created_at desc limit $7`,
+    [box.minLat, box.maxLat, box.minLon, box.maxLon, since, excludeId, limit],
+  );
+  return rows.map((r) => ({ id: r.id, number: r.number, description: r.description, categoryCode: r.category_code, lon: r.lon, lat: r.lat, createdAt: r.created_at.toISOString() }));
+}
+
+export async function getCases(db: Queryable, ids: readonly string[]): Promise<Case[]> {
+  if (ids.length === 0) return [];
+  return (await db.query<CaseRow>('select * from case_record where id = any($1::text[])', [ids])).map(toCase);
+}
+
+export type AreaColumn = 'district_code' | 'street_code' | 'community_code' | 'grid_code';
+export type DemandKey = 'domain' | 'category_code' | 'appeal_type';
+
+export interface DemandFilter {
+  /** The area's column and code (null = the whole city), and the column of its child areas. */
+  parent: { column: AreaColumn; code: string } | null;
+  child: AreaColumn;
+  key: DemandKey;
+  /** Streets the caller covers; null = the whole city. */
+  streets: readonly string[] | null;
+  previousFrom: Date;
+  from: Date;
+  to: Date;
+  granularity: 'day' | 'week' | 'month';
+  timeZone: string;
+}
+
+/**
+ * Case counts for the demand map (需求图谱): per child area and key in [from, to) and in the
+ * period of the same length before it; and per calendar period (in the city's time zone) and key.
+ */
+export async function demandCounts(db: Queryable, f: DemandFilter): Promise<{
+  cells: { area: string; key: string; count: number; previous: number }[];
+  series: { period: string; key: string; count: number }[];
+}> {
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const where = [`created_at >= ${p(f.previousFrom)}`, `created_at < ${p(f.to)}`];
+  if (f.parent) where.push(`${f.parent.column} = ${p(f.parent.code)}`);
+  if (f.streets !== null) where.push(`street_code = any(${p(f.streets)}::text[])`);
+  const from = p(f.from);
+  const cells = await db.query<{ area: string; key: string; count: number; previous: number }>(
+    `select ${f.child} as area, coalesce(${f.key}, '') as key,
+            count(*) filter (where created_at >= ${from})::int as count, count(*) filter (where created_at < ${from})::int as previous
+       from case_record where ${where.join(' and ')} group by 1, 2 order by 1, 2`,
+    params,
+  );
+  const series = await db.query<{ period: string; key: string; count: number }>(
+    `select to_char(date_trunc(${p(f.granularity)}, created_at at time zone ${p(f.timeZone)}), 'YYYY-MM-DD') as period,
+            coalesce(${f.key}, '') as key, count(*)::int as count
+       from case_record where ${where.join(' and ')} and created_at >= ${from} group by 1, 2 order by 1, 2`,
+    params,
+  );
+  return { cells, series };
+}

@@ -8,6 +8,9 @@ import { allow, SECURED, STAFF } from '../http/auth.ts';
 import { problems } from '../http/schemas.ts';
 import { CHANNELS } from '../cases/model.ts';
 import * as service from './service.ts';
+import { duplicateRoutes } from './duplicate-routes.ts';
+import { areaRoutes } from './area-routes.ts';
+import { triageSettled, watchIntake } from './intake.ts';
 
 export const MAX_TEXT = 10_000;
 
@@ -53,6 +56,15 @@ const ModelSchema = Type.Object({
 });
 
 export async function triageRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+  // Every report that comes in is compared with the open cases around it and counted for hotspots.
+  const unwatch = watchIntake(ctx);
+  app.addHook('onClose', async () => {
+    unwatch();
+    await triageSettled(ctx);
+  });
+  await duplicateRoutes(app, { ctx });
+  await areaRoutes(app, { ctx });
+
   app.post('/triage/classify', {
     preHandler: allow(app, STAFF),
     schema: {
