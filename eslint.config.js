@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', '.tmp/', 'bench/results/', 'web/dist/'] },
+  { ignores: ['node_modules/', 'data/', '.tmp/', 'bench/results/', 'web/dist/', 'test-artifacts/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -34,6 +34,7 @@ async function postgresReachable(): Promise<boolean> {
 if (args.length === 0) {
   run('lint', bin('eslint'), ['.']);
   run('type check', bin('tsc'), ['--noEmit', '-p', '.']);
+  run('type check of the web console', bin('vue-tsc'), ['--noEmit', '-p', 'web']);
 }
 run('tests on the embedded database (PGlite)', bin('vitest'), ['run', ...args], { CHENGYUN_TEST_BACKEND: 'embedded' });
 if (await postgresReachable()) {

@@ -6,12 +6,13 @@ import type { AppContext } from '../app.ts';
 import { allow, principalOf, SECURED, STAFF } from '../http/auth.ts';
 import { unitDirectory } from '../org/directory.ts';
 import { Problem } from '../http/errors.ts';
-import { problems } from '../http/schemas.ts';
+import { DivisionCode, problems } from '../http/schemas.ts';
 import { APPEAL_TYPES, CHANNELS, URGENCIES } from './model.ts';
 import * as service from './service.ts';
 import { casesToCsv } from './csv.ts';
 import { detectImage, MAX_PHOTO_BYTES } from './photos.ts';
 import * as store from './store.ts';
+import * as map from './map.ts';
 import { ACTION_ZH, CASE_STATUSES, type CaseAction, type Command } from './workflow.ts';
 import { duplicateCandidatesOf } from '../triage/index.ts';
 
@@ -210,6 +211,44 @@ export async function caseRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     const items = await service.listCaseViews(ctx, principalOf(request), toListQuery({ ...(request.query as ListQ), limit: 10_000 }));
     return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="cases.csv"').send(casesToCsv(items));
   });
+
+  app.get('/cases/map-points', {
+    preHandler: allow(app),
+    schema: {
+      tags: ['cases'], summary: 'Case locations for the one map (一图掌控), in columns: ids, flattened coordinates, status index, overdue flag', security: SECURED,
+      querystring: Type.Object({
+        division: DivisionCode,
+        open: Type.Boolean({ default: true, description: 'Only cases not yet finished' }),
+        limit: Type.Integer({ minimum: 1, maximum: 200_000, default: 100_000, description: 'The newest cases are kept when more match' }),
+      }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          division: Type.String(), count: Type.Integer(), truncated: Type.Boolean(),
+          statuses: Type.Array(Type.Object({ code: Type.String(), name: Type.String() })),
+          ids: Type.Array(Type.String()), coords: Type.Array(Type.Number(), { description: '[lon0, lat0, lon1, lat1, …] WGS84' }),
+          status: Type.Array(Type.Integer(), { description: 'Index into statuses' }), overdue: Type.Array(Type.Integer({ minimum: 0, maximum: 1 })),
+        }),
+        ...problems(400, 401, 404),
+      },
+    },
+  }, async (request) => map.mapPoints(ctx, principalOf(request), request.query as { division: string; open: boolean; limit: number }));
+
+  const Counts = { total: Type.Integer(), open: Type.Integer(), overdue: Type.Integer(), closed: Type.Integer(), rated: Type.Integer(), satisfaction: Nullable(Type.Number({ description: 'Mean rating 1–5' })) };
+  app.get('/cases/stats', {
+    preHandler: allow(app),
+    schema: {
+      tags: ['cases'], summary: 'Case counts (open, overdue, closed, satisfaction) for a division and each sub-division one level down, within your reach', security: SECURED,
+      querystring: Type.Object({ division: DivisionCode }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          division: Type.Object({ code: Type.String(), name: Type.String(), level: Type.String() }),
+          totals: Type.Object(Counts),
+          children: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), ...Counts })),
+        }),
+        ...problems(400, 401, 404),
+      },
+    },
+  }, async (request) => map.areaStats(ctx, principalOf(request), (request.query as { division: string }).division));
 
   app.get('/cases/:id', {
     preHandler: allow(app),

@@ -167,13 +167,14 @@ export interface CaseFilter {
   limit: number;
 }
 
-export async function listCases(db: Queryable, f: CaseFilter): Promise<Case[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const p = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
+/** Statuses whose deadline runs (not suspended, not finished): where "overdue" applies. */
+const TIMED_SQL = "status in ('reported', 'verifying', 'registered', 'dispatched', 'handling', 'handled', 'verified')";
+
+export type Reach = Pick<CaseFilter, 'streets' | 'ownerUnitIds' | 'handlingUnitIds' | 'reporterUserId'>;
+type Param = (v: unknown) => string;
+
+/** The cases a caller may see, as one SQL condition (see access.ts reachOf). */
+function reachSql(f: Reach, p: Param): string {
   const reach: string[] = [];
   if (f.streets === null) reach.push('true');
   else if (f.streets.length) reach.push(`street_code = any(${p(f.streets)}::text[])`);
@@ -183,14 +184,67 @@ export async function listCases(db: Queryable, f: CaseFilter): Promise<Case[]> {
     reach.push(`assignee_unit_id = ${p(unitId)}`, `tasks @> ${p(JSON.stringify([{ unitId }]))}::jsonb`);
   }
   if (f.reporterUserId) reach.push(`reporter_user_id = ${p(f.reporterUserId)}`);
-  where.push(reach.length ? `(${reach.join(' or ')})` : 'false');
+  return reach.length ? `(${reach.join(' or ')})` : 'false';
+}
+
+function placeholders(): { params: unknown[]; p: Param } {
+  const params: unknown[] = [];
+  return { params, p: (v) => { params.push(v); return `$${params.length}`; } };
+}
+
+/** Division columns by level: the area filter and the breakdown one level down. */
+const AREA_COLUMN = { district: 'district_code', street: 'street_code', community: 'community_code' } as const;
+export type AreaLevel = keyof typeof AREA_COLUMN;
+
+export interface MapPointRow { id: string; lon: number; lat: number; status: CaseStatus; overdue: boolean; urgency: Urgency }
+
+/** Case locations for the map (一图掌控): only what a point needs, within reach and an area. */
+export async function mapPoints(db: Queryable, reach: Reach, area: { level: AreaLevel; code: string } | null, openOnly: boolean, now: Date, limit: number): Promise<MapPointRow[]> {
+  const { params, p } = placeholders();
+  const where = [reachSql(reach, p)];
+  if (area) where.push(`${AREA_COLUMN[area.level]} = ${p(area.code)}`);
+  if (openOnly) where.push(`status not in ('closed', 'rejected', 'voided', 'merged')`);
+  return db.query<MapPointRow>(
+    `select id, lon, lat, status, urgency, (due_at < ${p(now)} and ${TIMED_SQL}) is true as overdue
+       from case_record where ${where.join(' and ')} order by created_at desc limit ${p(limit)}`,
+    params,
+  );
+}
+
+export interface AreaStatsRow { code: string; total: number; open: number; overdue: number; closed: number; rated: number; satisfaction: number | null }
+
+/** Counts per sub-area (the level below `area`, or districts for the whole city), within reach. */
+export async function areaStats(db: Queryable, reach: Reach, area: { level: AreaLevel | 'city'; code: string }, now: Date): Promise<AreaStatsRow[]> {
+  const { params, p } = placeholders();
+  const where = [reachSql(reach, p)];
+  const below: AreaLevel = area.level === 'city' ? 'district' : area.level === 'district' ? 'street' : 'community';
+  if (area.level !== 'city') where.push(`${AREA_COLUMN[area.level as AreaLevel]} = ${p(area.code)}`);
+  const rows = await db.query<{ code: string; total: string | number; open: string | number; overdue: string | number; closed: string | number; rated: string | number; satisfaction: string | number | null }>(
+    `select ${AREA_COLUMN[below]} as code, count(*) as total,
+            count(*) filter (where status not in ('closed', 'rejected', 'voided', 'merged')) as open,
+            count(*) filter (where due_at < ${p(now)} and ${TIMED_SQL}) as overdue,
+            count(*) filter (where status = 'closed') as closed,
+            count(satisfaction) as rated, avg(satisfaction)::float8 as satisfaction
+       from case_record where ${where.join(' and ')} group by 1 order by 1`,
+    params,
+  );
+  return rows.map((r) => ({
+    code: r.code, total: Number(r.total), open: Number(r.open), overdue: Number(r.overdue), closed: Number(r.closed), rated: Number(r.rated),
+    satisfaction: r.satisfaction === null ? null : Number(r.satisfaction),
+  }));
+}
+
+export async function listCases(db: Queryable, f: CaseFilter): Promise<Case[]> {
+  const where: string[] = [];
+  const { params, p } = placeholders();
+  where.push(reachSql(f, p));
   if (f.status?.length) where.push(`status = any(${p(f.status)}::text[])`);
   if (f.categoryPrefix) where.push(`category_code like ${p(`${f.categoryPrefix}%`)}`);
   if (f.ownerUnitId) where.push(`owner_unit_id = ${p(f.ownerUnitId)}`);
   if (f.assigneeUnitId) where.push(`assignee_unit_id = ${p(f.assigneeUnitId)}`);
   if (f.channel) where.push(`channel = ${p(f.channel)}`);
   if (f.urgency) where.push(`urgency = ${p(f.urgency)}`);
-  if (f.overdueAt) where.push(`due_at < ${p(f.overdueAt)} and status in ('reported', 'verifying', 'registered', 'dispatched', 'handling', 'handled', 'verified')`);
+  if (f.overdueAt) where.push(`due_at < ${p(f.overdueAt)} and ${TIMED_SQL}`);
   if (f.from) where.push(`created_at >= ${p(f.from)}`);
   if (f.to) where.push(`created_at < ${p(f.to)}`);
   if (f.bbox) where.push(`lon between ${p(f.bbox[0])} and ${p(f.bbox[2])} and lat between ${p(f.bbox[1])} and ${p(f.bbox[3])}`);
@@ -393,11 +447,7 @@ export interface PublicCaseFilter {
 /** Public cases, newest first. */
 export async function listPublicCases(db: Queryable, f: PublicCaseFilter): Promise<Case[]> {
   const where: string[] = [];
-  const params: unknown[] = [];
-  const p = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
+  const { params, p } = placeholders();
   if (f.categorisedOnly) where.push('category_code is not null');
   if (f.excludeAppealTypes.length) where.push(`appeal_type <> all(${p(f.excludeAppealTypes)}::text[])`);
   if (f.numbers) where.push(`number = any(${p(f.numbers)}::text[])`);

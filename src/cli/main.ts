@@ -20,6 +20,7 @@ import { newId } from '../ids.ts';
 import type { Db } from '../storage/db.ts';
 // Triage (智能分拨): `chengyun triage …` and the seed's first model.
 import { runTriage, seedTriageModel, TRIAGE_USAGE } from '../triage/cli.ts';
+import { seedDemoCases } from '../cases/demo.ts';
 
 const USAGE = `chengyun — 城运 digital city operations platform
 
@@ -96,6 +97,12 @@ async function runServe(config: Config, demo: boolean): Promise<void> {
   const db = await openStorage(config, log);
   if (demo) await seed(config, db, true);
   const ctx = await loadContext(config, db, log);
+  if (demo) {
+    const resident = await findUserByName(db, 'citizen');
+    const started = performance.now();
+    const cases = resident ? await seedDemoCases(ctx, resident) : { created: 0, skipped: true };
+    if (!cases.skipped) process.stderr.write(`  ${cases.created} demo cases in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  }
   const running = await serve(ctx);
   if (demo) printDemoBanner(running.url);
   else log.info({ url: running.url }, 'chengyun listening');

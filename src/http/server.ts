@@ -22,6 +22,7 @@ import { notifyRoutes } from '../notify/routes.ts';
 import { routingRoutes } from '../routing/routes.ts';
 import { open311Routes } from '../open311/routes.ts';
 import { triageRoutes } from '../triage/routes.ts';
+import { staticRoutes } from './static.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -47,8 +48,9 @@ export async function buildServer(ctx: AppContext) {
     reply.header('referrer-policy', 'no-referrer');
     if (!request.url.startsWith('/docs')) {
       reply.header('x-frame-options', 'DENY');
-      reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
-      reply.header('cache-control', 'no-store');
+      // The console's pages and assets (static.ts) set their own policy and caching.
+      if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     }
   });
 
@@ -95,6 +97,7 @@ export async function buildServer(ctx: AppContext) {
   await app.register(routingRoutes, { ctx, prefix: '/api/v1' });
   await app.register(triageRoutes, { ctx, prefix: '/api/v1' });
   await app.register(open311Routes, { ctx });
+  await app.register(staticRoutes, {});
   await app.ready();
   return app;
 }

@@ -79,6 +79,21 @@ export async function triageRoutes(app: FastifyInstance, { ctx }: { ctx: AppCont
     },
   }, async (request) => service.classifyReport(ctx, request.body as service.ClassifyInput));
 
+  app.post('/triage/suggest', {
+    preHandler: allow(app),
+    schema: {
+      tags: ['triage'], summary: 'Categories to offer a resident while they type (一键报事): names only, no routing', security: SECURED,
+      body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          categories: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), probability: Type.Number() })),
+          urgent: Type.Boolean({ description: 'The text names a danger to life or property' }),
+        }),
+        ...problems(400, 401, 503),
+      },
+    },
+  }, async (request) => service.suggestCategories(ctx, (request.body as { text: string }).text));
+
   app.get('/triage/models', {
     preHandler: allow(app, STAFF),
     schema: {

@@ -71,6 +71,19 @@ export async function classifyReport(ctx: AppContext, input: ClassifyInput): Pro
   };
 }
 
+/** What a resident is offered as they type: the likeliest categories by name, nothing about routing. */
+export async function suggestCategories(ctx: AppContext, text: string): Promise<{ categories: { code: string; name: string; probability: number }[]; urgent: boolean }> {
+  const current = await servedModel(ctx);
+  if (!current) throw new Problem('CY_NOT_READY', 'No triage model is in service yet');
+  const prediction = classify(current.model, text, 'app');
+  if (prediction.outOfDomain) return { categories: [], urgent: false };
+  const categories = prediction.category.top3.flatMap((s) => {
+    const category = categoryByCode(s.value);
+    return category ? [{ code: category.code, name: category.name, probability: s.probability }] : [];
+  });
+  return { categories, urgent: prediction.urgency.value !== 'normal' };
+}
+
 /** Operators' corrections as labelled texts. */
 export async function corrections(db: Queryable): Promise<LabelledText[]> {
   const rows = await correctedCaseLabels(db, MAX_CORRECTIONS);

@@ -7,6 +7,7 @@ import { CityModel } from '../../src/divisions/city-model.ts';
 import { seedDemoUsers, seedUnits } from '../../src/org/seed.ts';
 import { newId } from '../../src/ids.ts';
 import { seedResponsibilityRules } from '../../src/routing/index.ts';
+import { buildWeb, webBuildIsStale } from '../../scripts/build-web.ts';
 // Fix this run's id before backend.ts computes its names; workers inherit it.
 process.env.CHENGYUN_TEST_RUN ??= `${process.pid}`;
 const { adminQuery, backend, serverUrl, TEMPLATE_DB, TEMPLATE_DIR, TMP_ROOT } = await import('./backend.ts');
@@ -15,6 +16,8 @@ const { adminQuery, backend, serverUrl, TEMPLATE_DB, TEMPLATE_DIR, TMP_ROOT } = 
 export const SEED_DATE = '2026-06-01';
 
 export default async function setup(): Promise<() => Promise<void>> {
+  // The end-to-end tests drive the built console; rebuild it only when its sources changed.
+  if (webBuildIsStale()) buildWeb();
   const started = performance.now();
   mkdirSync(TMP_ROOT, { recursive: true });
   let target: { databaseUrl?: string; dataDir?: string };
