@@ -37,9 +37,12 @@ export function parseSeries(name: string, text: string): LabelledSeries {
         windows.push([open, values.length - 1]);
         open = null;
       } else {
-        const v = Number(token);
-        if (!Number.isFinite(v)) throw new Error(`${name}: bad value ${JSON.stringify(token)} at row ${values.length}`);
-        values.push(v * scale);
+        // `v*n` is n copies of v (long flat runs in the artificial series).
+        const [text, times = '1'] = token.split('*');
+        const v = Number(text);
+        const n = Number(times);
+        if (!Number.isFinite(v) || !Number.isInteger(n) || n < 1) throw new Error(`${name}: bad value ${JSON.stringify(token)} at row ${values.length}`);
+        for (let k = 0; k < n; k++) values.push(v * scale);
       }
     }
   }
