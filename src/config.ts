@@ -19,6 +19,16 @@ export interface Config {
   timeZone: string;
   /** Public base URL shown in logs and links. */
   publicUrl: string | undefined;
+  /** MQTT broker to take sensor readings from; MQTT ingest is off when absent. */
+  mqttUrl: string | undefined;
+  /** Topic root: readings arrive on `<root>/<gateway or device>/readings`. */
+  mqttTopicRoot: string;
+  /** Retention of raw readings, 1-minute and 1-hour rollups, days (older readings are refused as stale). */
+  sensingRawDays: number;
+  sensingMinuteDays: number;
+  sensingHourDays: number;
+  /** Readings queued for storage and rule evaluation before ingest answers 503 (MQTT pauses). */
+  ingestQueueReadings: number;
 }
 
 export const EXIT_CONFIG = 78;
@@ -76,6 +86,12 @@ function timeZone(env: Env, name: string, fallback: string): string {
   return raw;
 }
 
+function topicRoot(env: Env, name: string, fallback: string): string {
+  const raw = env[name] || fallback;
+  if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(raw)) throw new ConfigError(name, `must be topic levels of A-Z a-z 0-9 _ . - without wildcards, got "${raw}"`);
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   return {
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -87,6 +103,12 @@ export function loadConfig(env: Env = process.env): Config {
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 12 * 3600, 60, 30 * 24 * 3600),
     timeZone: timeZone(env, 'CHENGYUN_TIME_ZONE', 'Asia/Shanghai'),
     publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:']),
+    mqttUrl: url(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
+    mqttTopicRoot: topicRoot(env, 'MQTT_TOPIC_ROOT', 'chengyun/v1'),
+    sensingRawDays: integer(env, 'SENSING_RAW_DAYS', 30, 1, 3650),
+    sensingMinuteDays: integer(env, 'SENSING_1M_DAYS', 180, 1, 3650),
+    sensingHourDays: integer(env, 'SENSING_1H_DAYS', 1825, 1, 36500),
+    ingestQueueReadings: integer(env, 'INGEST_QUEUE_READINGS', 200_000, 1000, 10_000_000),
   };
 }
 
@@ -101,4 +123,10 @@ export const CONFIG_REFERENCE: readonly { name: string; default: string; meaning
   { name: 'TOKEN_TTL_SECONDS', default: '43200', meaning: 'lifetime of a sign-in token' },
   { name: 'CHENGYUN_TIME_ZONE', default: 'Asia/Shanghai', meaning: 'time zone of the city calendar' },
   { name: 'PUBLIC_URL', default: '(unset)', meaning: 'public base URL printed at start' },
+  { name: 'MQTT_URL', default: '(unset: off)', meaning: 'MQTT broker for sensor readings, e.g. mqtt://127.0.0.1:1883' },
+  { name: 'MQTT_TOPIC_ROOT', default: 'chengyun/v1', meaning: 'readings arrive on <root>/<gateway or device>/readings' },
+  { name: 'SENSING_RAW_DAYS', default: '30', meaning: 'days raw sensor readings are kept' },
+  { name: 'SENSING_1M_DAYS', default: '180', meaning: 'days 1-minute rollups are kept' },
+  { name: 'SENSING_1H_DAYS', default: '1825', meaning: 'days 1-hour rollups are kept' },
+  { name: 'INGEST_QUEUE_READINGS', default: '200000', meaning: 'readings queued before ingest answers 503 / pauses MQTT' },
 ];

@@ -22,6 +22,7 @@ import { notifyRoutes } from '../notify/routes.ts';
 import { routingRoutes } from '../routing/routes.ts';
 import { open311Routes } from '../open311/routes.ts';
 import { triageRoutes } from '../triage/routes.ts';
+import { sensingRoutes } from '../sensing/routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -77,6 +78,7 @@ export async function buildServer(ctx: AppContext) {
         { name: 'inbox', description: 'In-app notifications (站内信)' },
         { name: 'webhooks', description: 'Signed outgoing webhooks with retries (出站推送)' },
         { name: 'triage', description: 'Triage intelligence (智能分拨): classify report text, recommend the unit' },
+        { name: 'sensing', description: 'Lifeline sensing (城市生命线): sensors, assets, gateways, ingest, time series' },
         { name: 'open311', description: 'Open311 GeoReport v2 for third-party apps (JSON and XML), and its API keys' },
       ],
     },
@@ -94,6 +96,7 @@ export async function buildServer(ctx: AppContext) {
   await app.register(notifyRoutes, { ctx, prefix: '/api/v1' });
   await app.register(routingRoutes, { ctx, prefix: '/api/v1' });
   await app.register(triageRoutes, { ctx, prefix: '/api/v1' });
+  await app.register(sensingRoutes, { ctx, prefix: '/api/v1' });
   await app.register(open311Routes, { ctx });
   await app.ready();
   return app;
