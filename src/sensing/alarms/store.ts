@@ -137,18 +137,18 @@ export async function listAlarms(db: Queryable, f: AlarmFilter): Promise<Alarm[]
   return rows.map(toAlarm);
 }
 
-/** Active alarms per district (and city) and level, for vital signs. */
-export async function activeCounts(db: Queryable): Promise<{ districtCode: string; level: AlarmLevel; n: number }[]> {
-  const rows = await db.query<{ district_code: string; level: AlarmLevel; n: number }>(
-    `select district_code, level, count(*)::int as n from alarm where state = 'active' group by district_code, level`);
-  return rows.map((r) => ({ districtCode: r.district_code, level: r.level, n: r.n }));
-}
-
-/** Active offline alarms per district (sensors not reporting). */
-export async function offlineCounts(db: Queryable): Promise<Map<string, number>> {
-  const rows = await db.query<{ district_code: string; n: number }>(
-    `select district_code, count(*)::int as n from alarm where state = 'active' and kind = 'offline' group by district_code`);
-  return new Map(rows.map((r) => [r.district_code, r.n]));
+/** Active alarms in each of `codes`, by level. */
+export async function alarmCounts(db: Queryable, codes: readonly string[]): Promise<Map<string, Record<AlarmLevel, number>>> {
+  const rows = await db.query<{ code: string; level: AlarmLevel; n: number }>(
+    `select code, level, count(*)::int as n from alarm, unnest(division_codes) as code
+     where state = 'active' and code = any($1) group by code, level`, [codes]);
+  const out = new Map<string, Record<AlarmLevel, number>>();
+  for (const r of rows) {
+    let counts = out.get(r.code);
+    if (!counts) out.set(r.code, (counts = { blue: 0, yellow: 0, orange: 0, red: 0 }));
+    counts[r.level] = r.n;
+  }
+  return out;
 }
 
 export async function deleteRuleState(tx: Queryable, subjectId: string, ruleKey: string): Promise<void> {
