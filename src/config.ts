@@ -29,6 +29,16 @@ export interface Config {
   nodeId: string;
   /** A node that has not renewed its membership for this long is taken for dead, milliseconds. */
   nodeLeaseMs: number;
+  /** MQTT broker to take sensor readings from; MQTT ingest is off when absent. */
+  mqttUrl: string | undefined;
+  /** Topic root: readings arrive on `<root>/<gateway or device>/readings`. */
+  mqttTopicRoot: string;
+  /** Retention of raw readings, 1-minute and 1-hour rollups, days (older readings are refused as stale). */
+  sensingRawDays: number;
+  sensingMinuteDays: number;
+  sensingHourDays: number;
+  /** Readings queued for storage and rule evaluation before ingest answers 503 (MQTT pauses). */
+  ingestQueueReadings: number;
 }
 
 export const EXIT_CONFIG = 78;
@@ -107,6 +117,12 @@ function token(env: Env, name: string, fallback: string): string {
   return raw;
 }
 
+function topicRoot(env: Env, name: string, fallback: string): string {
+  const raw = env[name] || fallback;
+  if (!/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(raw)) throw new ConfigError(name, `must be topic levels of A-Z a-z 0-9 _ . - without wildcards, got "${raw}"`);
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   return {
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -122,6 +138,12 @@ export function loadConfig(env: Env = process.env): Config {
     natsNamespace: token(env, 'CHENGYUN_NATS_NAMESPACE', 'chengyun'),
     nodeId: env.CHENGYUN_NODE_ID ? token(env, 'CHENGYUN_NODE_ID', '') : defaultNodeId(),
     nodeLeaseMs: integer(env, 'CHENGYUN_NODE_LEASE_MS', 15_000, 3_000, 600_000),
+    mqttUrl: url(env, 'MQTT_URL', ['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:']),
+    mqttTopicRoot: topicRoot(env, 'MQTT_TOPIC_ROOT', 'chengyun/v1'),
+    sensingRawDays: integer(env, 'SENSING_RAW_DAYS', 30, 1, 3650),
+    sensingMinuteDays: integer(env, 'SENSING_1M_DAYS', 180, 1, 3650),
+    sensingHourDays: integer(env, 'SENSING_1H_DAYS', 1825, 1, 36500),
+    ingestQueueReadings: integer(env, 'INGEST_QUEUE_READINGS', 200_000, 1000, 10_000_000),
   };
 }
 
@@ -140,4 +162,10 @@ export const CONFIG_REFERENCE: readonly { name: string; default: string; meaning
   { name: 'CHENGYUN_NATS_NAMESPACE', default: 'chengyun', meaning: 'NATS stream <NAMESPACE>_EVENTS and subjects <namespace>.events.<type>; one per deployment' },
   { name: 'CHENGYUN_NODE_ID', default: 'host-pid-random', meaning: 'name of this node among several; must differ per process' },
   { name: 'CHENGYUN_NODE_LEASE_MS', default: '15000', meaning: 'a node silent this long is taken for dead and its partitions move' },
+  { name: 'MQTT_URL', default: '(unset: off)', meaning: 'MQTT broker for sensor readings, e.g. mqtt://127.0.0.1:1883' },
+  { name: 'MQTT_TOPIC_ROOT', default: 'chengyun/v1', meaning: 'readings arrive on <root>/<gateway or device>/readings' },
+  { name: 'SENSING_RAW_DAYS', default: '30', meaning: 'days raw sensor readings are kept' },
+  { name: 'SENSING_1M_DAYS', default: '180', meaning: 'days 1-minute rollups are kept' },
+  { name: 'SENSING_1H_DAYS', default: '1825', meaning: 'days 1-hour rollups are kept' },
+  { name: 'INGEST_QUEUE_READINGS', default: '200000', meaning: 'readings queued before ingest answers 503 / pauses MQTT' },
 ];

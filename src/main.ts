@@ -14,6 +14,7 @@ import { startCaseTimerWorker } from './cases/timers.ts';
 import { startWebhookWorker } from './notify/index.ts';
 import { NatsEventBus } from './events/nats-bus.ts';
 import { Membership } from './cluster/index.ts';
+import { startSensing } from './sensing/index.ts';
 
 export function makeLogger(config: Config): Logger {
   return pino({
@@ -58,11 +59,14 @@ export async function serve(ctx: AppContext): Promise<Running> {
   const stopWebhooks = startWebhookWorker(ctx, { intervalMs: 1000 });
   // SLA timers: claimed with skip-locked in the transaction that records their effect.
   const stopCaseTimers = startCaseTimerWorker(ctx, { intervalMs: 2000 });
+  // Lifeline sensing: rollup flush, retention, MQTT ingest when MQTT_URL is set.
+  const sensingWorkers = await startSensing(ctx);
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       ctx.log.info('shutting down: finishing requests in flight');
       await stopCaseTimers();
+      await sensingWorkers.stop();
       const closing = server.close();
       // Keep-alive connections turn idle once their request is answered; close them as they do,
       // and after a grace period close whatever is left.

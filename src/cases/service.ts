@@ -249,7 +249,24 @@ export async function caseTimeline(ctx: AppContext, principal: Principal, id: st
   return { events: events.map((e) => ({ ...e, actionName: ACTION_ZH[e.action as CaseAction] ?? SYSTEM_ACTION_ZH[e.action] ?? e.action })), supervisions };
 }
 
-const SYSTEM_ACTION_ZH: Record<string, string> = { report: '上报', escalate: '超期升级', warn: '临期预警', 'close-merged': '随主案结案' };
+const SYSTEM_ACTION_ZH: Record<string, string> = { report: '上报', escalate: '超期升级', warn: '临期预警', 'close-merged': '随主案结案', note: '系统备注' };
+
+/**
+ * A note from a system source on a case's timeline (e.g. a sensor alarm's later level changes):
+ * the case's status, owner and clocks stay as they are.
+ */
+export async function addSystemNote(ctx: AppContext, caseId: string, input: { client: string; requestId: string; note: string; data?: Record<string, unknown> }): Promise<void> {
+  const c = await store.getCase(ctx.db, caseId);
+  if (!c) throw notFound('case', caseId);
+  const now = ctx.clock();
+  await ctx.db.transaction(async (tx) => {
+    await store.appendEvent(tx, caseId, {
+      at: now.toISOString(), action: 'note', fromStatus: c.status, toStatus: c.status, actorUserId: null, actorUnitId: null, note: input.note, data: { client: input.client, ...input.data },
+    });
+    await appendAudit(tx, { at: now, actor: input.client, action: 'case.note', entityType: 'case', entityId: caseId, after: { note: input.note, ...input.data }, requestId: input.requestId });
+  });
+  ctx.bus.publish(caseEvent(ctx, 'case.note', c, { note: input.note }));
+}
 
 export type ListQuery = Omit<CaseFilter, 'streets' | 'ownerUnitIds' | 'handlingUnitIds' | 'reporterUserId' | 'overdueAt'> & { overdue?: boolean };
 

@@ -43,7 +43,7 @@ const LEVEL_ALIASES: Readonly<Record<string, DivisionLevel>> = {
 interface CsvRecord { line: number; fields: string[] }
 
 /** Splits CSV text into records, reporting malformed quoting and resuming at the next line. */
-function splitCsv(text: string, errors: OfficialListError[]): CsvRecord[] {
+export function splitCsv(text: string, errors: OfficialListError[]): CsvRecord[] {
   const records: CsvRecord[] = [];
   let line = 1;
   let i = 0;

@@ -21,6 +21,8 @@ export const ERRORS = {
   CY_RATE_LIMITED: { status: 429, title: 'Too many requests' },
   CY_INTERNAL: { status: 500, title: 'Internal error' },
   CY_NOT_READY: { status: 503, title: 'Service not ready' },
+  CY_INGEST_BUSY: { status: 503, title: 'Ingest queue full, retry after the given seconds' },
+  CY_READINGS_REJECTED: { status: 422, title: 'Every reading in the batch was refused' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

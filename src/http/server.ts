@@ -23,6 +23,8 @@ import { routingRoutes } from '../routing/routes.ts';
 import { open311Routes } from '../open311/routes.ts';
 import { triageRoutes } from '../triage/routes.ts';
 import { staticRoutes } from './static.ts';
+import { sensingRoutes } from '../sensing/routes.ts';
+import { alarmRoutes } from '../sensing/alarm-routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -79,6 +81,9 @@ export async function buildServer(ctx: AppContext) {
         { name: 'inbox', description: 'In-app notifications (站内信)' },
         { name: 'webhooks', description: 'Signed outgoing webhooks with retries (出站推送)' },
         { name: 'triage', description: 'Triage intelligence (智能分拨): classify report text, recommend the unit' },
+        { name: 'sensing', description: 'Lifeline sensing (城市生命线): sensors, assets, gateways, ingest, time series' },
+        { name: 'alarms', description: 'Lifeline alarms (告警): four-colour levels, acknowledge, assign, clear, and their rules (告警规则)' },
+        { name: 'vital-signs', description: 'City vital signs (城市体征): sensors online, alarms by colour, cases, composite index' },
         { name: 'open311', description: 'Open311 GeoReport v2 for third-party apps (JSON and XML), and its API keys' },
       ],
     },
@@ -96,6 +101,8 @@ export async function buildServer(ctx: AppContext) {
   await app.register(notifyRoutes, { ctx, prefix: '/api/v1' });
   await app.register(routingRoutes, { ctx, prefix: '/api/v1' });
   await app.register(triageRoutes, { ctx, prefix: '/api/v1' });
+  await app.register(sensingRoutes, { ctx, prefix: '/api/v1' });
+  await app.register(alarmRoutes, { ctx, prefix: '/api/v1' });
   await app.register(open311Routes, { ctx });
   await app.register(staticRoutes, {});
   await app.ready();

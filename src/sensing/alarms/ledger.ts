@@ -1,0 +1,156 @@
+/**
+ * The alarm ledger (告警台账): the active alarms in memory, one per (sensor or asset, rule), and
+ * the writer of the engine's level changes. A batch's changes and the engine's saved state go
+ * in one transaction (so a restart never sees one without the other); events, cases and case
+ * notes follow after the commit, in order.
+ */
+import type { AppContext } from '../../app.ts';
+import { appendAudit } from '../../audit/index.ts';
+import type { AlarmLevel } from '../model.ts';
+import { levelRank } from '../rules/model.ts';
+import type { AlarmSink, LevelChange, SavedState } from '../rules/engine.ts';
+import { saveStates } from '../rules/store.ts';
+import { ALARM_CLIENT, levelNote, noteOnCase, openCaseFor, opensCase } from './case-link.ts';
+import { alarmEvent, type AlarmEventType } from './events.ts';
+import * as store from './store.ts';
+import type { Alarm } from './store.ts';
+
+interface Outcome { type: AlarmEventType; alarm: Alarm; from: AlarmLevel | null; categoryCode: string | null }
+
+const keyOf = (subjectId: string, ruleKey: string) => `${subjectId}|${ruleKey}`;
+
+export class AlarmLedger implements AlarmSink {
+  readonly #ctx: AppContext;
+  readonly #active = new Map<string, Alarm>();
+  /** sensorId → active alarms naming it (its own and its asset's are separate keys). */
+  readonly #bySensor = new Map<string, Set<string>>();
+
+  constructor(ctx: AppContext) {
+    this.#ctx = ctx;
+  }
+
+  async load(): Promise<void> {
+    for (const a of await store.activeAlarms(this.#ctx.db)) this.remember(a);
+  }
+
+  activeLevel(subjectId: string, ruleKey: string): AlarmLevel | null {
+    return this.#active.get(keyOf(subjectId, ruleKey))?.level ?? null;
+  }
+
+  /** The highest level among a sensor's active alarms (for its status on the map). */
+  highestLevel(sensorId: string): AlarmLevel | null {
+    let best: AlarmLevel | null = null;
+    for (const key of this.#bySensor.get(sensorId) ?? []) {
+      const level = this.#active.get(key)?.level ?? null;
+      if (levelRank(level) > levelRank(best)) best = level;
+    }
+    return best;
+  }
+
+  active(): IterableIterator<Alarm> {
+    return this.#active.values();
+  }
+
+  /** Keeps the in-memory copy in step with a saved alarm. */
+  remember(a: Alarm): void {
+    const key = keyOf(a.subjectId, a.ruleKey);
+    if (a.state === 'active') {
+      this.#active.set(key, a);
+      if (a.sensorId) {
+        let keys = this.#bySensor.get(a.sensorId);
+        if (!keys) this.#bySensor.set(a.sensorId, (keys = new Set()));
+        keys.add(key);
+      }
+    } else if (this.#active.get(key)?.id === a.id) {
+      this.#active.delete(key);
+      if (a.sensorId) this.#bySensor.get(a.sensorId)?.delete(key);
+    }
+  }
+
+  async commit(changes: readonly LevelChange[], states: readonly SavedState[]): Promise<() => Promise<void>> {
+    const ctx = this.#ctx;
+    const now = ctx.clock();
+    const outcomes: Outcome[] = [];
+    const working = new Map<string, Alarm | null>();
+    await ctx.db.transaction(async (tx) => {
+      for (const ch of changes) {
+        const key = keyOf(ch.subjectId, ch.ruleKey);
+        const current = working.has(key) ? working.get(key)! : this.#active.get(key) ?? null;
+        const at = new Date(ch.at).toISOString();
+        if (!current) {
+          if (!ch.to) continue;
+          const a = newAlarm(ctx, ch, ch.to, at);
+          await store.insertAlarm(tx, a);
+          await store.appendAlarmEvent(tx, a.id, { at, action: 'raise', fromLevel: null, toLevel: ch.to, actor: null, note: null, data: { value: ch.value, derived: ch.derived, ruleId: ch.rule.id, ruleVersion: ch.rule.version } });
+          await appendAudit(tx, { at: now, actor: ALARM_CLIENT, action: 'alarm.raise', entityType: 'alarm', entityId: a.id, after: a });
+          working.set(key, a);
+          outcomes.push({ type: 'alarm.raised', alarm: a, from: null, categoryCode: ch.rule.categoryCode });
+          continue;
+        }
+        const cleared = ch.to === null;
+        const next: Alarm = {
+          ...current, level: ch.to ?? current.level, peakLevel: levelRank(ch.to) > levelRank(current.peakLevel) ? ch.to! : current.peakLevel,
+          value: Number.isFinite(ch.value) ? ch.value : current.value, updatedAt: at,
+          ...(cleared ? { state: 'cleared' as const, clearedAt: at } : {}),
+        };
+        const action = cleared ? 'clear' : levelRank(ch.to) > levelRank(current.level) ? 'escalate' : 'deescalate';
+        const saved = await store.updateAlarm(tx, next);
+        await store.appendAlarmEvent(tx, current.id, { at, action, fromLevel: current.level, toLevel: ch.to, actor: null, note: null, data: { value: ch.value, derived: ch.derived } });
+        await appendAudit(tx, { at: now, actor: ALARM_CLIENT, action: `alarm.${action}`, entityType: 'alarm', entityId: current.id, before: { level: current.level, state: current.state }, after: { level: saved.level, state: saved.state } });
+        working.set(key, cleared ? null : saved);
+        outcomes.push({ type: cleared ? 'alarm.cleared' : action === 'escalate' ? 'alarm.escalated' : 'alarm.deescalated', alarm: saved, from: current.level, categoryCode: ch.rule.categoryCode });
+      }
+      await saveStates(tx, states, now);
+    });
+    for (const o of outcomes) this.remember(o.alarm);
+    return () => this.#followUp(outcomes);
+  }
+
+  /** Events out; cases opened for orange and red; level changes and clearing noted on the case. */
+  async #followUp(outcomes: readonly Outcome[]): Promise<void> {
+    const ctx = this.#ctx;
+    const caseOf = new Map<string, string | null>();
+    for (const o of outcomes) {
+      ctx.bus.publish(alarmEvent(ctx, o.type, o.alarm, { fromLevel: o.from }));
+      const caseId = caseOf.has(o.alarm.id) ? caseOf.get(o.alarm.id)! : o.alarm.caseId;
+      try {
+        if (!caseId && o.alarm.state === 'active' && opensCase(o.alarm.level)) {
+          caseOf.set(o.alarm.id, await this.linkCase(o.alarm, o.categoryCode));
+        } else if (caseId && o.type !== 'alarm.raised') {
+          await noteOnCase(ctx, { ...o.alarm, caseId }, levelNote(o.from, o.alarm.state === 'cleared' ? null : o.alarm.level, 'auto'), { value: o.alarm.value });
+        }
+      } catch (error) {
+        ctx.log.error({ err: error, alarmId: o.alarm.id }, 'alarm case link failed');
+      }
+    }
+  }
+
+  /** Opens the alarm's case and records the link on the alarm. */
+  async linkCase(a: Alarm, categoryCode: string | null): Promise<string> {
+    const ctx = this.#ctx;
+    const caseId = await openCaseFor(ctx, a, categoryCode);
+    const now = ctx.clock();
+    const saved = await ctx.db.transaction(async (tx) => {
+      const current = await store.getAlarm(tx, a.id);
+      if (!current) throw new Error(`alarm ${a.id} vanished`);
+      const row = await store.updateAlarm(tx, { ...current, caseId, updatedAt: now.toISOString() });
+      await store.appendAlarmEvent(tx, a.id, { at: now.toISOString(), action: 'case', fromLevel: current.level, toLevel: current.level, actor: null, note: null, data: { caseId } });
+      await appendAudit(tx, { at: now, actor: ALARM_CLIENT, action: 'alarm.case', entityType: 'alarm', entityId: a.id, after: { caseId } });
+      return row;
+    });
+    this.remember(saved);
+    ctx.bus.publish(alarmEvent(ctx, 'alarm.case-opened', saved));
+    return caseId;
+  }
+}
+
+function newAlarm(ctx: AppContext, ch: LevelChange, level: AlarmLevel, at: string): Alarm {
+  const s = ch.sensor;
+  return {
+    id: ctx.newId('alm'), ruleKey: ch.ruleKey, kind: ch.rule.kind, subjectType: ch.subjectType, subjectId: ch.subjectId,
+    sensorId: ch.subjectType === 'sensor' ? s.id : null, sensorType: s.type, assetId: s.assetId, level, peakLevel: level, state: 'active',
+    acknowledgedAt: null, acknowledgedBy: null, assigneeUserId: null, assigneeUnitId: null, ownerUnitId: s.ownerUnitId,
+    divisionCodes: s.divisionCodes, districtCode: s.divisionCodes[1] ?? s.divisionCodes[0], streetCode: s.divisionCodes[2] ?? null,
+    lon: s.lon, lat: s.lat, value: Number.isFinite(ch.value) ? ch.value : null, raisedAt: at, updatedAt: at, clearedAt: null, caseId: null, version: 1,
+  };
+}

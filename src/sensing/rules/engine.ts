@@ -1,0 +1,281 @@
+/**
+ * The rule engine (规则引擎) in the ingest hot path. Per sensor, readings are evaluated strictly
+ * in timestamp order against in-memory slots (rules/slots.ts); SQL happens only when a level
+ * changes or state worth keeping across a restart changes, once per batch, in one
+ * transaction with the alarm changes (alarms/ledger.ts).
+ *
+ * Late readings (older than, or as old as, the last one evaluated for the sensor) are stored by
+ * ingest but do not move alarm state: the state has already moved past them and replaying
+ * history would raise alarms for conditions that are over. They are counted (`stats.late`).
+ *
+ * Restart: slots are rebuilt from alarm_rule_state (saved with every transition and every
+ * change of pending-since, counters and rate windows) and the active alarms, so a sustained
+ * condition half-way through completes once, neither lost nor doubled. Not saved, by design:
+ * burst windows and a flat-line not yet alarmed — each only delays a first detection by at
+ * most its window. Offline counts from the newest stored reading the sensor source knows,
+ * else from the start.
+ */
+import type { AppContext } from '../../app.ts';
+import type { AlarmLevel, Reading, SensorInfo } from '../model.ts';
+import { levelAt, levelRank, ruleKey, type Rule } from './model.ts';
+import { resetLevel } from './levels.ts';
+import { indexRules, rulesFor, type RuleIndex } from './resolve.ts';
+import { hydrate, newSlot, retarget, snapshot, stepBurst, stepOffline, stepReading, type Slot } from './slots.ts';
+import { listRules, loadStates, seedDefaultRules } from './store.ts';
+
+export interface RuleEngine {
+  /** Called by the ingest pipeline with readings that are durably stored, sorted by (sensorId, ts);
+   *  late readings (ts older than the sensor's last evaluated ts) are passed with late=true. */
+  evaluate(batch: readonly Reading[], options: { late?: boolean }): Promise<void>;
+  /** Periodic: offline / flat-line detection; called by a timer the engine owns when serving. */
+  tick(now: Date): Promise<void>;
+}
+
+/** Where sensors come from: the registry in memory (src/sensing/registry.ts). */
+export interface SensorSource {
+  get(id: string): SensorInfo | undefined;
+  all(): Iterable<SensorInfo | undefined>;
+  /** Epoch ms of the sensor's newest stored reading (0: none known), so offline counts survive a restart. */
+  lastSeen?(id: string): number;
+}
+
+/** A level change of one (sensor or asset, rule). */
+export interface LevelChange {
+  subjectType: 'sensor' | 'asset';
+  subjectId: string;
+  ruleKey: string;
+  rule: Rule;
+  sensor: SensorInfo;
+  from: AlarmLevel | null;
+  to: AlarmLevel | null;
+  at: number;
+  value: number;
+  /** What the rule compared: the value, a rate, an anomaly score, or 1 for a met condition. */
+  derived: number;
+}
+
+export interface SavedState { subjectId: string; ruleKey: string; state: unknown }
+
+/** The alarm side: knows active alarms, writes changes in one transaction, then follows up. */
+export interface AlarmSink {
+  activeLevel(subjectId: string, ruleKey: string): AlarmLevel | null;
+  commit(changes: readonly LevelChange[], states: readonly SavedState[]): Promise<() => Promise<void>>;
+}
+
+interface SensorRuntime {
+  info: SensorInfo;
+  lastTs: number;
+  lastSeen: number;
+  slots: Slot[];
+  offline: Slot | null;
+  /** Burst slots of the sensor's asset this sensor feeds, and on which side. */
+  bursts: { slot: Slot; flow: boolean }[];
+}
+
+export interface EngineStats { evaluated: number; late: number; unknown: number; changes: number; saves: number }
+
+export class LifelineRuleEngine implements RuleEngine {
+  readonly stats: EngineStats = { evaluated: 0, late: 0, unknown: 0, changes: 0, saves: 0 };
+  readonly #ctx: AppContext;
+  readonly #sensors: SensorSource;
+  readonly #alarms: AlarmSink;
+  #index: RuleIndex = indexRules([]);
+  readonly #runtimes = new Map<string, SensorRuntime>();
+  readonly #assetSlots = new Map<string, Slot>();
+  /** Saved states not yet claimed by a runtime (sensors not seen since the start). */
+  readonly #saved = new Map<string, unknown>();
+  readonly #dirty = new Map<string, { subjectId: string; slot: Slot }>();
+  #changes: LevelChange[] = [];
+  #chain: Promise<unknown> = Promise.resolve();
+  #startedAt = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ctx: AppContext, sensors: SensorSource, alarms: AlarmSink) {
+    this.#ctx = ctx;
+    this.#sensors = sensors;
+    this.#alarms = alarms;
+  }
+
+  /** Seeds default rules if missing, loads rules and saved state. */
+  async load(): Promise<void> {
+    this.#startedAt = this.#ctx.clock().getTime();
+    await seedDefaultRules(this.#ctx.db, this.#ctx.clock());
+    for (const s of await loadStates(this.#ctx.db)) this.#saved.set(`${s.subjectId}|${s.ruleKey}`, s.state);
+    await this.reloadRules();
+  }
+
+  /** After a rule changed: re-resolve every sensor seen so far, keeping levels and history. */
+  async reloadRules(): Promise<void> {
+    this.#index = indexRules(await listRules(this.#ctx.db));
+    const runtimes = [...this.#runtimes.values()];
+    this.#runtimes.clear();
+    for (const old of runtimes) {
+      const fresh = this.#runtime(old.info, old);
+      fresh.lastTs = old.lastTs;
+      fresh.lastSeen = old.lastSeen;
+    }
+  }
+
+  /** Starts the periodic offline check. */
+  start(intervalMs = 15_000): () => void {
+    this.#timer = setInterval(() => {
+      this.tick(this.#ctx.clock()).catch((error: unknown) => this.#ctx.log.error({ err: error }, 'alarm tick failed'));
+    }, intervalMs);
+    this.#timer.unref();
+    return () => clearInterval(this.#timer);
+  }
+
+  async evaluate(batch: readonly Reading[], options: { late?: boolean } = {}): Promise<void> {
+    if (options.late) {
+      this.stats.late += batch.length;
+      return;
+    }
+    for (const r of batch) {
+      const rt = this.#runtimeOf(r.sensorId);
+      if (!rt) { this.stats.unknown++; continue; }
+      if (r.ts <= rt.lastTs) { this.stats.late++; continue; }
+      rt.lastTs = r.ts;
+      rt.lastSeen = r.ts;
+      this.stats.evaluated++;
+      for (const slot of rt.slots) {
+        const from = slot.lv.level;
+        const result = stepReading(slot, r.ts, r.value);
+        if (result) this.#note(rt.info, rt.info.id, 'sensor', slot, from, result.changed, r, result.derived);
+      }
+      if (rt.offline && rt.offline.lv.level > 0) {
+        const from = rt.offline.lv.level;
+        const result = stepReading(rt.offline, r.ts, r.value)!;
+        this.#note(rt.info, rt.info.id, 'sensor', rt.offline, from, result.changed, r, 0);
+      }
+      for (const { slot, flow } of rt.bursts) {
+        const from = slot.lv.level;
+        const result = stepBurst(slot, rt.info.id, flow, r.ts, r.value);
+        this.#note(rt.info, rt.info.assetId!, 'asset', slot, from, result.changed, r, result.derived);
+      }
+    }
+    await this.#flush();
+  }
+
+  async tick(now: Date): Promise<void> {
+    const t = now.getTime();
+    for (const info of this.#sensors.all()) {
+      if (!info) continue;
+      const rt = this.#runtimes.get(info.id) ?? this.#runtime(info);
+      const slot = rt.offline;
+      if (!slot) continue;
+      const from = slot.lv.level;
+      const changed = stepOffline(slot, t, rt.lastSeen, info.intervalSeconds);
+      this.#note(info, info.id, 'sensor', slot, from, changed, { sensorId: info.id, ts: t, value: Number.NaN }, slot.lv.level ? 1 : 0);
+    }
+    await this.#flush();
+  }
+
+  /** Waits until every change so far is written and followed up (cases, events). */
+  async idle(): Promise<void> {
+    let seen: Promise<unknown>;
+    do {
+      seen = this.#chain;
+      await seen;
+    } while (seen !== this.#chain);
+  }
+
+  /** Runs `fn` between batches (a manual change to an alarm must not interleave with one). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(fn, fn);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A hand-cleared alarm: the condition must be met anew to raise it again. */
+  forget(subjectId: string, key: string): void {
+    const slot = this.#assetSlots.get(`${subjectId}|${key}`)
+      ?? [...(this.#runtimes.get(subjectId)?.slots ?? []), this.#runtimes.get(subjectId)?.offline].find((s) => s?.key === key);
+    if (slot) resetLevel(slot.lv);
+    this.#saved.delete(`${subjectId}|${key}`);
+    this.#dirty.delete(`${subjectId}|${key}`);
+  }
+
+  /** Sensors known to the engine's source, for vital signs. */
+  sensors(): Iterable<SensorInfo | undefined> {
+    return this.#sensors.all();
+  }
+
+  #note(sensor: SensorInfo, subjectId: string, subjectType: 'sensor' | 'asset', slot: Slot, from: number, changed: boolean, r: Reading, derived: number): void {
+    if (changed) this.#dirty.set(`${subjectId}|${slot.key}`, { subjectId, slot });
+    if (slot.lv.level === from) return;
+    this.stats.changes++;
+    this.#changes.push({
+      subjectType, subjectId, ruleKey: slot.key, rule: slot.rule, sensor, from: levelAt(from), to: levelAt(slot.lv.level),
+      at: r.ts, value: r.value, derived,
+    });
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#changes.length === 0 && this.#dirty.size === 0) return;
+    const changes = this.#changes;
+    this.#changes = [];
+    const now = this.#ctx.clock().getTime();
+    const states = [...this.#dirty.values()].map(({ subjectId, slot }) => ({ subjectId, ruleKey: slot.key, state: snapshot(slot, now) }));
+    this.#dirty.clear();
+    this.stats.saves += states.length;
+    const committed = this.#chain.then(() => this.#alarms.commit(changes, states));
+    this.#chain = committed.then((followUp) => followUp(), () => undefined)
+      .catch((error: unknown) => this.#ctx.log.error({ err: error }, 'alarm follow-up failed'));
+    await committed;
+  }
+
+  #runtimeOf(sensorId: string): SensorRuntime | undefined {
+    const rt = this.#runtimes.get(sensorId);
+    if (rt) return rt;
+    const info = this.#sensors.get(sensorId);
+    return info ? this.#runtime(info) : undefined;
+  }
+
+  /** Builds (or rebuilds after a rule change) a sensor's slots, restoring saved state and the active alarm's level. */
+  #runtime(info: SensorInfo, previous?: SensorRuntime): SensorRuntime {
+    const applicable = rulesFor(this.#index, info);
+    const old = new Map([...(previous?.slots ?? []), ...(previous?.offline ? [previous.offline] : [])].map((s) => [s.key, s]));
+    const rt: SensorRuntime = { info, lastTs: Number.NEGATIVE_INFINITY, lastSeen: this.#sensors.lastSeen?.(info.id) || this.#startedAt, slots: [], offline: null, bursts: [] };
+    for (const rule of applicable.own) {
+      const key = ruleKey(info.type, rule.kind);
+      if (rule.kind === 'burst') {
+        rt.bursts.push({ slot: this.#assetSlot(info.assetId!, key, rule), flow: false });
+        continue;
+      }
+      const slot = this.#slot(info.id, key, rule, old.get(key));
+      if (rule.kind === 'offline') rt.offline = slot;
+      else rt.slots.push(slot);
+    }
+    for (const rule of applicable.flowOf) rt.bursts.push({ slot: this.#assetSlot(info.assetId!, ruleKey(rule.sensorType, 'burst'), rule), flow: true });
+    this.#runtimes.set(info.id, rt);
+    return rt;
+  }
+
+  #assetSlot(assetId: string, key: string, rule: Rule): Slot {
+    const id = `${assetId}|${key}`;
+    const existing = this.#assetSlots.get(id);
+    if (existing) {
+      if (existing.rule !== rule) retarget(existing, rule);
+      return existing;
+    }
+    const slot = this.#slot(assetId, key, rule, undefined);
+    this.#assetSlots.set(id, slot);
+    return slot;
+  }
+
+  #slot(subjectId: string, key: string, rule: Rule, previous: Slot | undefined): Slot {
+    if (previous && previous.rule.kind === rule.kind) {
+      retarget(previous, rule);
+      return previous;
+    }
+    const slot = newSlot(rule, key);
+    const saved = this.#saved.get(`${subjectId}|${key}`);
+    if (saved !== undefined) {
+      hydrate(slot, saved);
+      this.#saved.delete(`${subjectId}|${key}`);
+    }
+    // The alarm table is the truth about levels (a hand clear resets the state row with it).
+    slot.lv.level = levelRank(this.#alarms.activeLevel(subjectId, key));
+    return slot;
+  }
+}
