@@ -37,15 +37,15 @@ export interface Sensing extends SensingView {
 
 const running = new WeakMap<AppContext, Sensing>();
 
-/** Transactions in flight: PostgreSQL overlaps preparing one batch with committing another. */
-const WRITERS = { embedded: 1, postgres: 2 } as const;
+/** Transactions in flight: on PostgreSQL several backends insert at once while this process prepares the next batch. */
+const WRITERS = { embedded: 1, postgres: 4 } as const;
 
 export function sensing(ctx: AppContext): Sensing {
   let s = running.get(ctx);
   if (s) return s;
   const registry = new SensorRegistry(ctx.db);
   const pipeline = new IngestPipeline(ctx.db, ctx.log, ctx.clock, (num) => registry.byNum(num)?.id, {
-    capacity: ctx.config.ingestQueueReadings, maxBatch: 20_000, writers: WRITERS[ctx.db.kind],
+    capacity: ctx.config.ingestQueueReadings, maxBatch: 50_000, writers: WRITERS[ctx.db.kind],
   });
   const rollups = new RollupBuffer();
   pipeline.onStored = (nums, ts, values, n) => rollups.add(nums, ts, values, n);

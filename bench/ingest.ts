@@ -1,0 +1,287 @@
+/**
+ * Lifeline sensor ingest (城市生命线): sustained readings per second stored (and handed to the
+ * rule engine) through the real server, over HTTP batches and over MQTT, on PostgreSQL and on
+ * the embedded database, with 200,000 registered sensors.
+ *
+ *   node_modules/.bin/node bench/ingest.ts
+ *
+ * For each backend: `chengyun seed --demo`, then `chengyun serve` with MQTT_URL set; the
+ * sensors are registered through POST /api/v1/sensors/import behind 8 gateways. HTTP: 16
+ * connections each posting JSON batches of 5,000 readings (closed loop). MQTT: 4 publishers
+ * sending messages of 1,000 readings at QoS 1 to the Mosquitto broker, kept at most 200,000
+ * readings ahead of what the server has stored; the rate is what got stored. Reference: the
+ * raw insert rate of the same database, the same multi-row statement in batches of 20,000
+ * from one connection, without HTTP, checks or rules (ratio = through the server / raw).
+ * Memory: the server's resident set after registration and at its peak; the registry's heap
+ * for the sensors, measured in this process.
+ *
+ * Environment: CHENGYUN_BENCH_ADMIN_URL, CHENGYUN_BENCH_MQTT_URL (mqtt://127.0.0.1:1883),
+ * CHENGYUN_BENCH_SENSORS (200000), CHENGYUN_BENCH_SECONDS (15), CHENGYUN_BENCH_WARMUP (3),
+ * CHENGYUN_BENCH_BACKENDS (postgres,embedded).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { openDb, type Db } from '../src/storage/db.ts';
+import { insertReadings } from '../src/sensing/ingest-store.ts';
+import { SensorRegistry } from '../src/sensing/registry.ts';
+import {
+  adminQuery, Api, cli, cpuMeter, envSeconds, fmt, freshDatabase, httpOp, postgresProblem, runLoad, sleep, startServer, writeResult,
+  type CpuShare, type ServerProcess,
+} from './_support.ts';
+
+const PASSWORD = 'chengyun2026';
+const MQTT_URL = process.env.CHENGYUN_BENCH_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+const SENSORS = Number(process.env.CHENGYUN_BENCH_SENSORS ?? 200_000);
+const WARMUP_MS = envSeconds('CHENGYUN_BENCH_WARMUP', 3) * 1000;
+const DURATION_MS = envSeconds('CHENGYUN_BENCH_SECONDS', 15) * 1000;
+const BACKENDS = (process.env.CHENGYUN_BENCH_BACKENDS ?? 'postgres,embedded').split(',');
+const GATEWAYS = 8;
+const HTTP_BATCH = 5000;
+const HTTP_CONCURRENCY = 16;
+const MQTT_MESSAGE = 1000;
+const MQTT_PUBLISHERS = 4;
+const MQTT_AHEAD = 200_000;
+const RAW_BATCH = 20_000;
+const TARGET = 100_000;
+const TYPES = [['gas_lel', 0, 100], ['gas_pressure', 0, 4000], ['water_pressure', 0, 2.5], ['slope_displacement', -5000, 5000], ['bridge_strain', -5000, 5000]] as const;
+
+interface Gateway { code: string; secret: string; sensors: string[] }
+
+interface Rate { readingsPerSecond: number; seconds: number; readings: number; p99Ms?: number; cpu: CpuShare; errors: number; errorSamples?: string[] }
+
+interface BackendResult {
+  backend: 'PostgreSQL' | 'embedded';
+  seedSeconds: number;
+  sensors: number;
+  registerSeconds: number;
+  rssAfterRegisterMb: number | null;
+  rssPeakMb: number | null;
+  registryHeapMb: number;
+  http: Rate;
+  mqtt: Rate;
+  raw: { readingsPerSecond: number; readings: number };
+}
+
+const progress = (line: string) => process.stderr.write(`  ${line}\n`);
+
+function rssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number | null {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Registers `count` sensors behind GATEWAYS gateways at the demo sensors' (known good) spots. */
+async function register(api: Api, token: string, count: number, tag: string): Promise<Gateway[]> {
+  const demo = await api.json<{ items: { lon: number; lat: number }[] }>('GET', '/api/v1/sensors?limit=1000', token);
+  const spots = demo.items.map((s) => `${s.lon},${s.lat}`);
+  const gateways: Gateway[] = [];
+  for (let g = 0; g < GATEWAYS; g++) {
+    const res = await api.json<{ secret: string }>('POST', '/api/v1/gateways', token, { code: `${tag}-GW${g}`, name: `bench ${g}`, ownerUnitId: 'D-500000-gas' });
+    gateways.push({ code: `${tag}-GW${g}`, secret: res.secret, sensors: [] });
+  }
+  const CHUNK = 20_000;
+  for (let start = 0; start < count; start += CHUNK) {
+    const lines = ['code,type,lon,lat,gateway'];
+    for (let i = start; i < Math.min(count, start + CHUNK); i++) {
+      const code = `${tag}-${i}`;
+      const gateway = gateways[i % GATEWAYS];
+      gateway.sensors.push(code);
+      lines.push(`${code},${TYPES[i % TYPES.length][0]},${spots[i % spots.length]},${gateway.code}`);
+    }
+    const res = await fetch(`http://127.0.0.1:${api.port}/api/v1/sensors/import`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: lines.join('\n'),
+    });
+    if (res.status !== 201) throw new Error(`import: ${res.status} ${(await res.text()).slice(0, 500)}`);
+  }
+  return gateways;
+}
+
+/** Readings for random sensors of a gateway; timestamps unique across the run, inside the accepted window. */
+function readingsMaker(start: number): (gateway: Gateway, n: number) => string {
+  let ts = start;
+  let seed = 1;
+  const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return (gateway, n) => {
+    const parts: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const code = gateway.sensors[Math.floor(random() * gateway.sensors.length)];
+      parts[i] = `{"sensor":"${code}","ts":${ts++},"value":${(random() * 2).toFixed(3)}}`;
+    }
+    return `[${parts.join(',')}]`;
+  };
+}
+
+async function acceptedSoFar(api: Api, token: string): Promise<number> {
+  const stats = await api.json<{ sources: { accepted: number }[] }>('GET', '/api/v1/ingest/stats', token);
+  return stats.sources.reduce((s, x) => s + x.accepted, 0);
+}
+
+async function httpRun(server: ServerProcess, gateways: Gateway[], make: (g: Gateway, n: number) => string): Promise<Rate> {
+  const bodies = gateways.map((g) => ({ auth: `Gateway ${g.code}:${g.secret}`, g }));
+  const load = httpOp(server.port, HTTP_CONCURRENCY, 200, (i) => {
+    const { auth, g } = bodies[i % bodies.length];
+    return { method: 'POST', path: '/api/v1/ingest/readings', headers: { authorization: auth }, body: make(g, HTTP_BATCH) };
+  });
+  const cpu = cpuMeter(server.pid);
+  await sleep(0);
+  const result = await runLoad({ concurrency: HTTP_CONCURRENCY, warmupMs: WARMUP_MS, durationMs: DURATION_MS, op: load.op });
+  const share = cpu.stop();
+  load.close();
+  const readings = (result.ops - result.errors) * HTTP_BATCH;
+  return { readingsPerSecond: readings / result.seconds, seconds: result.seconds, readings, p99Ms: result.p99Ms, cpu: share, errors: result.errors, errorSamples: result.errorSamples };
+}
+
+async function mqttRun(server: ServerProcess, api: Api, token: string, root: string, gateways: Gateway[], make: (g: Gateway, n: number) => string): Promise<Rate> {
+  const clients = await Promise.all(Array.from({ length: MQTT_PUBLISHERS }, (_, i) => mqtt.connectAsync(MQTT_URL, { clientId: `bench-ingest-${process.pid}-${i}` })));
+  let published = 0;
+  let stored = await acceptedSoFar(api, token);
+  const base = stored;
+  let stop = false;
+  const poller = (async () => {
+    while (!stop) {
+      stored = await acceptedSoFar(api, token);
+      await sleep(100);
+    }
+  })();
+  const publishers = clients.map(async (client, p) => {
+    for (let k = p; !stop; k += MQTT_PUBLISHERS) {
+      if (published - (stored - base) > MQTT_AHEAD) {
+        await sleep(5);
+        continue;
+      }
+      const g = gateways[k % gateways.length];
+      published += MQTT_MESSAGE;
+      await client.publishAsync(`${root}/${g.code}/readings`, make(g, MQTT_MESSAGE), { qos: 1 });
+    }
+  });
+  await sleep(WARMUP_MS);
+  const from = await acceptedSoFar(api, token);
+  const cpu = cpuMeter(server.pid);
+  const t = performance.now();
+  await sleep(DURATION_MS);
+  const to = await acceptedSoFar(api, token);
+  const seconds = (performance.now() - t) / 1000;
+  const share = cpu.stop();
+  stop = true;
+  await Promise.all(publishers);
+  await poller;
+  await Promise.all(clients.map((c) => c.endAsync()));
+  return { readingsPerSecond: (to - from) / seconds, seconds, readings: to - from, cpu: share, errors: 0 };
+}
+
+/** The same insert statement straight to the database: one connection, batches of RAW_BATCH, one transaction each. */
+async function rawInsert(db: Db, start: number): Promise<{ readingsPerSecond: number; readings: number }> {
+  const nums = new Int32Array(RAW_BATCH);
+  const ts = new Float64Array(RAW_BATCH);
+  const values = new Float64Array(RAW_BATCH);
+  const [{ max }] = await db.query<{ max: number }>('select max(num)::int as max from sensing_sensor');
+  let t0 = start;
+  let readings = 0;
+  const began = performance.now();
+  const until = began + DURATION_MS;
+  while (performance.now() < until) {
+    // Sorted by (sensor, time) as the pipeline writes them.
+    for (let i = 0; i < RAW_BATCH; i++) {
+      nums[i] = 1 + Math.floor((i / RAW_BATCH) * max);
+      ts[i] = t0 + i;
+      values[i] = (i % 200) / 100;
+    }
+    t0 += RAW_BATCH;
+    await db.transaction((tx) => insertReadings(tx, nums, ts, values, RAW_BATCH));
+    readings += RAW_BATCH;
+  }
+  return { readingsPerSecond: readings / ((performance.now() - began) / 1000), readings };
+}
+
+/** A full collection, so heap figures count live objects only. */
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+async function registryHeap(db: Db): Promise<{ mb: number; size: number }> {
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const registry = new SensorRegistry(db);
+  await registry.ready();
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  return { mb: (after - before) / 1024 / 1024, size: registry.size };
+}
+
+async function runBackend(backend: 'PostgreSQL' | 'embedded'): Promise<BackendResult> {
+  const name = `chengyun_bench_ingest_${process.pid}`;
+  const dir = backend === 'embedded' ? mkdtempSync(join(tmpdir(), 'chengyun-bench-ingest-')) : undefined;
+  const env = backend === 'PostgreSQL' ? { DATABASE_URL: await freshDatabase(name) } : { CHENGYUN_DATA_DIR: dir };
+  const root = `bench-${process.pid}-${backend === 'PostgreSQL' ? 'pg' : 'emb'}/v1`;
+  let server: ServerProcess | undefined;
+  let db: Db | undefined;
+  try {
+    let t = performance.now();
+    cli(['seed', '--demo'], env);
+    const seedSeconds = (performance.now() - t) / 1000;
+    progress(`${backend}: seeded in ${fmt(seedSeconds, 1)} s`);
+    server = await startServer({ ...env, MQTT_URL, MQTT_TOPIC_ROOT: root, INGEST_QUEUE_READINGS: '400000' });
+    const api = new Api(server.port);
+    const token = await api.login('admin', PASSWORD);
+    t = performance.now();
+    const gateways = await register(api, token, SENSORS - 3000, 'B');
+    const registerSeconds = (performance.now() - t) / 1000;
+    const rssAfterRegisterMb = rssMb(server.pid, 'VmRSS');
+    progress(`${backend}: ${SENSORS} sensors registered in ${fmt(registerSeconds, 1)} s, server RSS ${fmt(rssAfterRegisterMb)} MB`);
+    const make = readingsMaker(Date.now() - 20 * 86_400_000);
+    const http = await httpRun(server, gateways, make);
+    progress(`${backend}: HTTP ${fmt(http.readingsPerSecond)} readings/s (p99 request ${fmt(http.p99Ms, 0)} ms, errors ${http.errors}${http.errorSamples?.length ? `: ${http.errorSamples[0]}` : ''})`);
+    const mq = await mqttRun(server, api, token, root, gateways, make);
+    progress(`${backend}: MQTT ${fmt(mq.readingsPerSecond)} readings/s`);
+    const rssPeakMb = rssMb(server.pid, 'VmHWM');
+    api.close();
+    await server.stop();
+    server = undefined;
+    db = await openDb(backend === 'PostgreSQL' ? { databaseUrl: env.DATABASE_URL } : { dataDir: dir });
+    const heap = await registryHeap(db);
+    const raw = await rawInsert(db, Date.now() - 25 * 86_400_000);
+    progress(`${backend}: raw insert ${fmt(raw.readingsPerSecond)} readings/s; registry heap ${fmt(heap.mb)} MB for ${heap.size} sensors`);
+    return { backend, seedSeconds, sensors: heap.size, registerSeconds, rssAfterRegisterMb, rssPeakMb, registryHeapMb: heap.mb, http, mqtt: mq, raw };
+  } finally {
+    await server?.stop();
+    await db?.close();
+    if (backend === 'PostgreSQL') await adminQuery(`drop database if exists ${name} with (force)`);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const results: BackendResult[] = [];
+if (BACKENDS.includes('postgres')) {
+  const problem = await postgresProblem();
+  if (problem) process.stderr.write(`PostgreSQL not reachable (${problem}): skipped\n`);
+  else results.push(await runBackend('PostgreSQL'));
+}
+if (BACKENDS.includes('embedded')) results.push(await runBackend('embedded'));
+
+const pct = (v: number | null) => (v === null ? '–' : `${fmt(v)} %`);
+const lines = [
+  `Real \`chengyun serve\` process, ${fmt(SENSORS)} registered sensors behind ${GATEWAYS} gateways, ${DURATION_MS / 1000} s measured after ${WARMUP_MS / 1000} s warm-up. `
+    + `HTTP: ${HTTP_CONCURRENCY} connections × JSON batches of ${fmt(HTTP_BATCH)}; MQTT: ${MQTT_PUBLISHERS} publishers × messages of ${fmt(MQTT_MESSAGE)} at QoS 1 via Mosquitto. `
+    + 'Readings are counted once durably stored (and handed to the rule evaluator, when one is registered). '
+    + `Reference: the same database's raw insert of the same rows (one connection, batches of ${fmt(RAW_BATCH)}). Target ≥ ${fmt(TARGET)} readings/s on PostgreSQL. The machine was shared with other work, so figures are noisy.`,
+  '',
+  '| backend | path | readings/s | ratio to raw insert | p99 request | server CPU | PostgreSQL CPU |',
+  '|---|---|---:|---:|---:|---:|---:|',
+  ...results.flatMap((r) => [
+    `| ${r.backend} | HTTP batches | ${fmt(r.http.readingsPerSecond)} | ${fmt(r.http.readingsPerSecond / r.raw.readingsPerSecond, 2)} | ${fmt(r.http.p99Ms, 0)} ms | ${pct(r.http.cpu.serverPct)} | ${pct(r.http.cpu.postgresPct)} |`,
+    `| ${r.backend} | MQTT QoS 1 | ${fmt(r.mqtt.readingsPerSecond)} | ${fmt(r.mqtt.readingsPerSecond / r.raw.readingsPerSecond, 2)} | – | ${pct(r.mqtt.cpu.serverPct)} | ${pct(r.mqtt.cpu.postgresPct)} |`,
+    `| ${r.backend} | raw insert (reference) | ${fmt(r.raw.readingsPerSecond)} | 1.00 | – | – | – |`,
+  ]),
+  '',
+  '| backend | sensors | registration | server RSS after registration | server peak RSS | registry heap (this process) |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...results.map((r) => `| ${r.backend} | ${fmt(r.sensors)} | ${fmt(r.registerSeconds, 1)} s | ${fmt(r.rssAfterRegisterMb)} MB | ${fmt(r.rssPeakMb)} MB | ${fmt(r.registryHeapMb)} MB |`),
+];
+process.stdout.write(`${lines.join('\n')}\n`);
+writeResult('ingest', { sensors: SENSORS, durationMs: DURATION_MS, results });
