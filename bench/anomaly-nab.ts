@@ -69,6 +69,7 @@ const out = [
   line('chengyun AnomalyDetector, defaults (a score for every reading)', oursDefault),
   line('Windowed Gaussian (NAB baseline, reproduced)', gaussian),
   line('Null (never useful)', nul), '',
+  `Ratio to the reference (NAB's Windowed Gaussian on the same series): ${(ours.score / gaussian.score).toFixed(2)}× with EPISODE_ANOMALY_OPTIONS, ${(oursDefault.score / gaussian.score).toFixed(2)}× with the defaults.`, '',
   'Published NAB v1.1 standard scores on the full 58-file corpus (not the same series; for orientation): ' +
     PUBLISHED_STANDARD_SCORES.map((p) => `${p.detector} ${p.score}`).join(' · ') + '.', '',
   `Reproduction check: Windowed Gaussian per-file raw score, TP and FP rows equal NAB's published results on ${check.filter((c) => c.same).length} of ${check.length} series.`, '',

@@ -29,8 +29,9 @@ export interface AnomalyOptions {
   shortWindow: number;
   /** Points over which the typical surprise is remembered (exponential half-life). */
   historyHalfLife: number;
-  /** Points after a score of at least `refractoryScore` during which scores are damped. */
+  /** Points after a score of at least `refractoryScore` during which scores are damped (0: never). */
   refractory: number;
+  /** Score that starts a refractory period. */
   refractoryScore: number;
 }
 
@@ -125,7 +126,7 @@ export class AnomalyDetector {
     );
     const pointZ = Math.abs(value - median) / spread;
     const before = Math.min(o.shortWindow - 1, this.window.size);
-    const shortMean = (this.window.recentMean(before) * before + value) / (before + 1);
+    const shortMean = before > 0 ? (this.window.recentMean(before) * before + value) / (before + 1) : value;
     const levelZ = (Math.abs(shortMean - median) / spread) * Math.sqrt(before + 1);
     const surprise = Math.log1p(Math.max(pointZ, levelZ));
 

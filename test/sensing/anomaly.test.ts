@@ -88,6 +88,13 @@ describe('AnomalyDetector', () => {
     expect(d.score(100, 150)).toBeGreaterThan(0.5);
   });
 
+  it('works without the level term (a short window of one reading)', () => {
+    const d = new AnomalyDetector({ shortWindow: 1 });
+    const scores = run(d, [...series(300, 9), 150]);
+    expect(scores.every(Number.isFinite)).toBe(true);
+    expect(scores.at(-1)!).toBeGreaterThan(0.9);
+  });
+
   it('rejects bad options and foreign state', () => {
     expect(() => new AnomalyDetector({ window: 2 })).toThrow(RangeError);
     expect(() => new AnomalyDetector({ refractory: -1 })).toThrow(RangeError);
