@@ -24,12 +24,13 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import http from 'node:http';
 import mqtt from 'mqtt';
 import { openDb, type Db } from '../src/storage/db.ts';
 import { insertReadings } from '../src/sensing/ingest-store.ts';
 import { SensorRegistry } from '../src/sensing/registry.ts';
 import {
-  adminQuery, Api, cli, cpuMeter, envSeconds, fmt, freshDatabase, httpOp, postgresProblem, runLoad, sleep, startServer, writeResult,
+  adminQuery, Api, cli, cpuMeter, envSeconds, fmt, freshDatabase, httpOp, percentile, postgresProblem, runLoad, send, sleep, startServer, writeResult,
   type CpuShare, type ServerProcess,
 } from './_support.ts';
 
@@ -47,9 +48,10 @@ const MQTT_PUBLISHERS = 4;
 const MQTT_AHEAD = 200_000;
 const RAW_BATCH = 20_000;
 const TARGET = 100_000;
-const TYPES = [['gas_lel', 0, 100], ['gas_pressure', 0, 4000], ['water_pressure', 0, 2.5], ['slope_displacement', -5000, 5000], ['bridge_strain', -5000, 5000]] as const;
+/** Types registered in turn, with a normal value and noise: quiet readings, so the rules run without raising alarms. */
+const TYPES = [['gas_lel', 1, 0.5], ['gas_pressure', 300, 5], ['water_pressure', 0.35, 0.01], ['bridge_strain', 150, 20], ['manhole_tilt', 1, 0.2]] as const;
 
-interface Gateway { code: string; secret: string; sensors: string[] }
+interface Gateway { code: string; secret: string; sensors: string[]; types: number[] }
 
 interface Rate { readingsPerSecond: number; seconds: number; readings: number; p99Ms?: number; cpu: CpuShare; errors: number; errorSamples?: string[] }
 
@@ -64,6 +66,7 @@ interface BackendResult {
   http: Rate;
   mqtt: Rate;
   raw: { readingsPerSecond: number; readings: number };
+  alarm: { samples: number; missed: number; p50Ms: number; p99Ms: number; maxMs: number };
 }
 
 const progress = (line: string) => process.stderr.write(`  ${line}\n`);
@@ -84,7 +87,7 @@ async function register(api: Api, token: string, count: number, tag: string): Pr
   const gateways: Gateway[] = [];
   for (let g = 0; g < GATEWAYS; g++) {
     const res = await api.json<{ secret: string }>('POST', '/api/v1/gateways', token, { code: `${tag}-GW${g}`, name: `bench ${g}`, ownerUnitId: 'D-500000-gas' });
-    gateways.push({ code: `${tag}-GW${g}`, secret: res.secret, sensors: [] });
+    gateways.push({ code: `${tag}-GW${g}`, secret: res.secret, sensors: [], types: [] });
   }
   const CHUNK = 20_000;
   for (let start = 0; start < count; start += CHUNK) {
@@ -93,6 +96,7 @@ async function register(api: Api, token: string, count: number, tag: string): Pr
       const code = `${tag}-${i}`;
       const gateway = gateways[i % GATEWAYS];
       gateway.sensors.push(code);
+      gateway.types.push(i % TYPES.length);
       lines.push(`${code},${TYPES[i % TYPES.length][0]},${spots[i % spots.length]},${gateway.code}`);
     }
     const res = await fetch(`http://127.0.0.1:${api.port}/api/v1/sensors/import`, {
@@ -103,18 +107,85 @@ async function register(api: Api, token: string, count: number, tag: string): Pr
   return gateways;
 }
 
-/** Readings for random sensors of a gateway; timestamps unique across the run, inside the accepted window. */
-function readingsMaker(start: number): (gateway: Gateway, n: number) => string {
-  let ts = start;
+/**
+ * Readings for random sensors of a gateway at about the current time (a sensor's next reading
+ * is at least 1 ms after its previous one, so none is a duplicate), with normal values.
+ */
+function readingsMaker(): (gateway: Gateway, n: number) => string {
+  const last = new Map<string, number>();
   let seed = 1;
   const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
   return (gateway, n) => {
+    const now = Date.now();
     const parts: string[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      const code = gateway.sensors[Math.floor(random() * gateway.sensors.length)];
-      parts[i] = `{"sensor":"${code}","ts":${ts++},"value":${(random() * 2).toFixed(3)}}`;
+      const k = Math.floor(random() * gateway.sensors.length);
+      const code = gateway.sensors[k];
+      const ts = Math.max(now, (last.get(code) ?? 0) + 1);
+      last.set(code, ts);
+      const [, base, noise] = TYPES[gateway.types[k]];
+      parts[i] = `{"sensor":"${code}","ts":${ts},"value":${(base + (random() * 2 - 1) * noise).toFixed(3)}}`;
     }
     return `[${parts.join(',')}]`;
+  };
+}
+
+/**
+ * Red-alarm latency under load: every PROBE_MS one manhole cover sensor reports a 45° tilt
+ * (red at ≥ 30°, immediate) through its gateway; the time from sending it to the alarm.raised
+ * event on the admin's SSE stream is one sample.
+ */
+const PROBE_MS = 200;
+
+async function alarmLatencyProbe(api: Api, token: string, gateways: Gateway[]): Promise<{ stop(): Promise<{ samples: number; missed: number; p50Ms: number; p99Ms: number; maxMs: number }> }> {
+  const listed = await api.json<{ items: { id: string; code: string }[] }>('GET', '/api/v1/sensors?type=manhole_tilt&limit=1000', token);
+  const gatewayOf = new Map<string, Gateway>();
+  for (const g of gateways) for (const code of g.sensors) gatewayOf.set(code, g);
+  const probes = listed.items.filter((x) => gatewayOf.has(x.code));
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let buffer = '';
+  const stream = http.get({ host: '127.0.0.1', port: api.port, path: `/api/v1/events/stream?access_token=${token}`, agent: false }, (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buffer += chunk;
+      let cut: number;
+      while ((cut = buffer.indexOf('\n\n')) !== -1) {
+        const frame = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        if (!frame.includes('event: alarm.raised')) continue;
+        const data = frame.split('\n').find((l) => l.startsWith('data: '));
+        const sensorId = data ? (JSON.parse(data.slice(6)) as { payload: { sensorId: string | null } }).payload.sensorId : null;
+        const t = sensorId ? sentAt.get(sensorId) : undefined;
+        if (t !== undefined) {
+          latencies.push(performance.now() - t);
+          sentAt.delete(sensorId!);
+        }
+      }
+    });
+  });
+  stream.on('error', () => undefined);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let next = 0;
+  const timer = setInterval(() => {
+    const probe = probes[next++ % probes.length];
+    if (!probe || sentAt.has(probe.id) || next > probes.length) return;
+    const g = gatewayOf.get(probe.code)!;
+    sentAt.set(probe.id, performance.now());
+    void send(agent, api.port, {
+      method: 'POST', path: '/api/v1/ingest/readings', headers: { authorization: `Gateway ${g.code}:${g.secret}` },
+      body: JSON.stringify([{ sensor: probe.code, ts: Date.now(), value: 45 }]),
+    }).catch(() => undefined);
+  }, PROBE_MS);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sleep(3000);
+      stream.destroy();
+      agent.destroy();
+      latencies.sort((a, b) => a - b);
+      return { samples: latencies.length, missed: sentAt.size, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), maxMs: latencies.at(-1) ?? NaN };
+    },
   };
 }
 
@@ -234,8 +305,11 @@ async function runBackend(backend: 'PostgreSQL' | 'embedded'): Promise<BackendRe
     const registerSeconds = (performance.now() - t) / 1000;
     const rssAfterRegisterMb = rssMb(server.pid, 'VmRSS');
     progress(`${backend}: ${SENSORS} sensors registered in ${fmt(registerSeconds, 1)} s, server RSS ${fmt(rssAfterRegisterMb)} MB`);
-    const make = readingsMaker(Date.now() - 20 * 86_400_000);
+    const make = readingsMaker();
+    const probe = await alarmLatencyProbe(api, token, gateways);
     const http = await httpRun(server, gateways, make);
+    const alarm = await probe.stop();
+    progress(`${backend}: red reading → alarm.raised on SSE: p50 ${fmt(alarm.p50Ms)} ms, p99 ${fmt(alarm.p99Ms)} ms over ${alarm.samples} (${alarm.missed} not seen)`);
     progress(`${backend}: HTTP ${fmt(http.readingsPerSecond)} readings/s (p99 request ${fmt(http.p99Ms, 0)} ms, errors ${http.errors}${http.errorSamples?.length ? `: ${http.errorSamples[0]}` : ''})`);
     const mq = await mqttRun(server, api, token, root, gateways, make);
     progress(`${backend}: MQTT ${fmt(mq.readingsPerSecond)} readings/s`);
@@ -247,7 +321,7 @@ async function runBackend(backend: 'PostgreSQL' | 'embedded'): Promise<BackendRe
     const heap = await registryHeap(db);
     const raw = await rawInsert(db, Date.now() - 25 * 86_400_000);
     progress(`${backend}: raw insert ${fmt(raw.readingsPerSecond)} readings/s; registry heap ${fmt(heap.mb)} MB for ${heap.size} sensors`);
-    return { backend, seedSeconds, sensors: heap.size, registerSeconds, rssAfterRegisterMb, rssPeakMb, registryHeapMb: heap.mb, http, mqtt: mq, raw };
+    return { backend, seedSeconds, sensors: heap.size, registerSeconds, rssAfterRegisterMb, rssPeakMb, registryHeapMb: heap.mb, http, mqtt: mq, raw, alarm };
   } finally {
     await server?.stop();
     await db?.close();
@@ -282,6 +356,12 @@ const lines = [
   '| backend | sensors | registration | server RSS after registration | server peak RSS | registry heap (this process) |',
   '|---|---:|---:|---:|---:|---:|',
   ...results.map((r) => `| ${r.backend} | ${fmt(r.sensors)} | ${fmt(r.registerSeconds, 1)} s | ${fmt(r.rssAfterRegisterMb)} MB | ${fmt(r.rssPeakMb)} MB | ${fmt(r.registryHeapMb)} MB |`),
+  '',
+  `Red alarm latency during the HTTP run: a manhole cover sensor reports 45° (red ≥ 30°, immediate) every ${PROBE_MS} ms; time from sending to the alarm.raised event on the SSE stream (target < 1 s).`,
+  '',
+  '| backend | samples | not seen within 3 s of the end | p50 | p99 | max |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...results.map((r) => `| ${r.backend} | ${r.alarm.samples} | ${r.alarm.missed} | ${fmt(r.alarm.p50Ms)} ms | ${fmt(r.alarm.p99Ms)} ms | ${fmt(r.alarm.maxMs)} ms |`),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 writeResult('ingest', { sensors: SENSORS, durationMs: DURATION_MS, results });

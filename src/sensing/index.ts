@@ -84,7 +84,10 @@ export async function startSensing(ctx: AppContext): Promise<SensingWorkers> {
   const s = sensing(ctx);
   await s.registry.ready();
   for (const { num, ts } of await recentActivity(ctx.db, ctx.clock().getTime() - 86_400_000)) s.pipeline.seedLastSeen(num, ts);
-  const flush = setInterval(() => { s.flushRollups().catch((error: unknown) => ctx.log.error({ err: error }, 'rollup flush failed')); }, FLUSH_MS);
+  const flush = setInterval(() => {
+    s.flushRollups().catch((error: unknown) => ctx.log.error({ err: error }, 'rollup flush failed'));
+    s.registry.refresh().catch((error: unknown) => ctx.log.error({ err: error }, 'sensor registry refresh failed'));
+  }, FLUSH_MS);
   const prune = setInterval(() => {
     pruneSeries(ctx).then((n) => ctx.log.info({ deleted: n }, 'sensing retention'), (error: unknown) => ctx.log.error({ err: error }, 'sensing retention failed'));
   }, PRUNE_MS);
