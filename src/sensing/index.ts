@@ -83,7 +83,11 @@ const PRUNE_MS = 3_600_000;
 export async function startSensing(ctx: AppContext): Promise<SensingWorkers> {
   const s = sensing(ctx);
   await s.registry.ready();
-  for (const { num, ts } of await recentActivity(ctx.db, ctx.clock().getTime() - 86_400_000)) s.pipeline.seedLastSeen(num, ts);
+  // Last-seen times survive a restart through the rollups: to the hour over two days, to the minute over the last hour.
+  const now = ctx.clock().getTime();
+  for (const [resolution, since] of [['1h', now - 2 * 86_400_000], ['1m', now - 3_600_000]] as const) {
+    for (const { num, ts } of await recentActivity(ctx.db, resolution, since)) s.pipeline.seedLastSeen(num, ts);
+  }
   const flush = setInterval(() => {
     s.flushRollups().catch((error: unknown) => ctx.log.error({ err: error }, 'rollup flush failed'));
     s.registry.refresh().catch((error: unknown) => ctx.log.error({ err: error }, 'sensor registry refresh failed'));

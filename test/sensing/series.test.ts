@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../support/app.ts';
 import { pruneSeries } from '../../src/sensing/series.ts';
-import { sensing } from '../../src/sensing/index.ts';
+import { sensing, startSensing } from '../../src/sensing/index.ts';
+import { makeContext } from '../../src/app.ts';
 import { gatewayAuth, postReadings, sensingFixture, type Fixture } from './ingest-fixtures.ts';
 
 const NOW = Date.parse('2026-11-20T02:00:00Z');
@@ -55,6 +56,27 @@ describe('time series', () => {
     expect(bad.statusCode).toBe(400);
     const hidden = await app.server.inject({ url: `/api/v1/sensors/${f.ids['SER-A']}/readings`, headers: await app.as('chaotianmen.operator') });
     expect(hidden.statusCode).toBe(404);
+  });
+
+  it('after a restart knows when sensors last reported, and picks up sensors another node registered', async () => {
+    await sensing(app.ctx).flushRollups();
+    // A second process on the same database: a context of its own.
+    const other = makeContext({ config: app.ctx.config, db: app.ctx.db, city: app.ctx.city, log: app.ctx.log, clock: app.ctx.clock });
+    const workers = await startSensing(other);
+    try {
+      const restarted = sensing(other);
+      const entry = restarted.registry.get('SER-A')!;
+      expect(restarted.lastSeen(entry.num)).toBe(Date.parse('2026-11-20T01:01:00Z'));
+      expect(restarted.lastSeen(restarted.registry.get('SER-C')!.num)).toBe(0);
+      const [lon, lat] = [entry.lon, entry.lat];
+      const res = await app.server.inject({ method: 'POST', url: '/api/v1/sensors', headers: f.admin, payload: { code: 'SER-NEW', type: 'rainfall', lon, lat } });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(restarted.registry.get('SER-NEW')).toBeUndefined();
+      await restarted.registry.refresh();
+      expect(restarted.registry.get('SER-NEW')).toMatchObject({ type: 'rainfall', unit: 'mm/h' });
+    } finally {
+      await workers.stop();
+    }
   });
 
   it('prunes each table after its retention period', async () => {
