@@ -63,7 +63,7 @@ describe('alarm → case → level changes → clear', () => {
     caseId = alarm.caseId;
     expect(alarm.history.map((h: { action: string }) => h.action)).toEqual(['raise', 'escalate', 'case']);
     const c = (await get(`/cases/${caseId}`, yuzhongOp)).json();
-    expect(c).toMatchObject({ channel: 'sensor', urgency: 'urgent', categoryCode: 'E0403', streetCode: JIEFANGBEI, status: 'reported' });
+    expect(c).toMatchObject({ channel: 'sensor', urgency: 'urgent', categoryCode: 'E0403', streetCode: JIEFANGBEI, status: 'reported', recommendedUnitId: 'D-500000-gas' });
   });
 
   it('red and the automatic clear are notes on the case timeline; the case stays open', async () => {

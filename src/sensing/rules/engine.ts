@@ -88,6 +88,9 @@ export class LifelineRuleEngine implements RuleEngine {
   /** Saved states not yet claimed by a runtime (sensors not seen since the start). */
   readonly #saved = new Map<string, unknown>();
   readonly #dirty = new Map<string, { subjectId: string; slot: Slot }>();
+  /** Changes and state waiting for their transaction (kept, in order, when one fails). */
+  #outbox: LevelChange[] = [];
+  #outStates = new Map<string, SavedState>();
   #changes: LevelChange[] = [];
   readonly #keys = new Map<string, string>();
   #chain: Promise<unknown> = Promise.resolve();
@@ -200,6 +203,7 @@ export class LifelineRuleEngine implements RuleEngine {
     if (slot) resetLevel(slot.lv);
     this.#saved.delete(`${subjectId}|${key}`);
     this.#dirty.delete(`${subjectId}|${key}`);
+    this.#outStates.delete(`${subjectId}|${key}`);
   }
 
   /** Sensors known to the engine's source, for vital signs. */
@@ -217,18 +221,35 @@ export class LifelineRuleEngine implements RuleEngine {
     });
   }
 
+  /** Queues the batch's changes and changed state, and waits until they are committed. */
   async #flush(): Promise<void> {
     if (this.#changes.length === 0 && this.#dirty.size === 0) return;
-    const changes = this.#changes;
+    this.#outbox.push(...this.#changes);
     this.#changes = [];
     const now = this.#ctx.clock().getTime();
-    const states = [...this.#dirty.values()].map(({ subjectId, slot }) => ({ subjectId, ruleKey: slot.key, state: snapshot(slot, now) }));
+    for (const [k, { subjectId, slot }] of this.#dirty) this.#outStates.set(k, { subjectId, ruleKey: slot.key, state: snapshot(slot, now) });
+    this.stats.saves += this.#dirty.size;
     this.#dirty.clear();
-    this.stats.saves += states.length;
-    const committed = this.#chain.then(() => this.#alarms.commit(changes, states));
+    const committed = this.#chain.then(() => this.#commitOutbox());
     this.#chain = committed.then((followUp) => followUp(), () => undefined)
       .catch((error: unknown) => this.#ctx.log.error({ err: error }, 'alarm follow-up failed'));
     await committed;
+  }
+
+  /** Commits everything queued so far in one transaction; after a failure it stays queued, in order, for the next. */
+  async #commitOutbox(): Promise<() => Promise<void>> {
+    const changes = this.#outbox;
+    const states = this.#outStates;
+    this.#outbox = [];
+    this.#outStates = new Map();
+    if (changes.length === 0 && states.size === 0) return async () => undefined;
+    try {
+      return await this.#alarms.commit(changes, [...states.values()]);
+    } catch (error) {
+      this.#outbox = [...changes, ...this.#outbox];
+      for (const [k, st] of states) if (!this.#outStates.has(k)) this.#outStates.set(k, st);
+      throw error;
+    }
   }
 
   #runtimeOf(sensorId: string): SensorRuntime | undefined {
