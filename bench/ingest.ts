@@ -13,7 +13,9 @@
  * raw insert rate of the same database, the same multi-row statement in batches of 20,000
  * from one connection, without HTTP, checks or rules (ratio = through the server / raw).
  * Memory: the server's resident set after registration and at its peak; the registry's heap
- * for the sensors, measured in this process.
+ * for the sensors, measured in this process. Alarm latency: under an open-loop load of half
+ * the measured HTTP rate, a reading past the red threshold every 200 ms, timed until its
+ * alarm.raised event arrives on the SSE stream.
  *
  * Environment: CHENGYUN_BENCH_ADMIN_URL, CHENGYUN_BENCH_MQTT_URL (mqtt://127.0.0.1:1883),
  * CHENGYUN_BENCH_SENSORS (200000), CHENGYUN_BENCH_SECONDS (15), CHENGYUN_BENCH_WARMUP (3),
@@ -66,7 +68,7 @@ interface BackendResult {
   http: Rate;
   mqtt: Rate;
   raw: { readingsPerSecond: number; readings: number };
-  alarm: { samples: number; missed: number; p50Ms: number; p99Ms: number; maxMs: number };
+  alarm: { samples: number; missed: number; p50Ms: number; p99Ms: number; maxMs: number; loadReadingsPerSecond: number; pacedErrors: number };
 }
 
 const progress = (line: string) => process.stderr.write(`  ${line}\n`);
@@ -147,6 +149,7 @@ async function alarmLatencyProbe(api: Api, token: string, gateways: Gateway[]): 
   let buffer = '';
   const stream = http.get({ host: '127.0.0.1', port: api.port, path: `/api/v1/events/stream?access_token=${token}`, agent: false }, (res) => {
     res.setEncoding('utf8');
+    res.on('error', () => undefined);
     res.on('data', (chunk: string) => {
       buffer += chunk;
       let cut: number;
@@ -207,6 +210,27 @@ async function httpRun(server: ServerProcess, gateways: Gateway[], make: (g: Gat
   load.close();
   const readings = (result.ops - result.errors) * HTTP_BATCH;
   return { readingsPerSecond: readings / result.seconds, seconds: result.seconds, readings, p99Ms: result.p99Ms, cpu: share, errors: result.errors, errorSamples: result.errorSamples };
+}
+
+/** Open loop: batches sent on a fixed schedule at `readingsPerSecond`, whatever the answers; for latency below saturation. */
+async function pacedRun(server: ServerProcess, gateways: Gateway[], make: (g: Gateway, n: number) => string, readingsPerSecond: number): Promise<{ offered: number; stored: number; errors: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const intervalMs = (HTTP_BATCH / readingsPerSecond) * 1000;
+  const pending: Promise<void>[] = [];
+  let stored = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  for (let k = 0; performance.now() - t0 < DURATION_MS; k++) {
+    const wait = t0 + k * intervalMs - performance.now();
+    if (wait > 0) await sleep(wait);
+    const g = gateways[k % gateways.length];
+    pending.push(send(agent, server.port, { method: 'POST', path: '/api/v1/ingest/readings', headers: { authorization: `Gateway ${g.code}:${g.secret}` }, body: make(g, HTTP_BATCH) })
+      .then((r) => { if (r.status === 200) stored += HTTP_BATCH; else errors++; }, () => { errors++; }));
+  }
+  const offered = pending.length * HTTP_BATCH;
+  await Promise.all(pending);
+  agent.destroy();
+  return { offered, stored, errors };
 }
 
 async function mqttRun(server: ServerProcess, api: Api, token: string, root: string, gateways: Gateway[], make: (g: Gateway, n: number) => string): Promise<Rate> {
@@ -297,7 +321,7 @@ async function runBackend(backend: 'PostgreSQL' | 'embedded'): Promise<BackendRe
     cli(['seed', '--demo'], env);
     const seedSeconds = (performance.now() - t) / 1000;
     progress(`${backend}: seeded in ${fmt(seedSeconds, 1)} s`);
-    server = await startServer({ ...env, MQTT_URL, MQTT_TOPIC_ROOT: root, INGEST_QUEUE_READINGS: '400000' });
+    server = await startServer({ ...env, MQTT_URL, MQTT_TOPIC_ROOT: root });
     const api = new Api(server.port);
     const token = await api.login('admin', PASSWORD);
     t = performance.now();
@@ -306,11 +330,14 @@ async function runBackend(backend: 'PostgreSQL' | 'embedded'): Promise<BackendRe
     const rssAfterRegisterMb = rssMb(server.pid, 'VmRSS');
     progress(`${backend}: ${SENSORS} sensors registered in ${fmt(registerSeconds, 1)} s, server RSS ${fmt(rssAfterRegisterMb)} MB`);
     const make = readingsMaker();
-    const probe = await alarmLatencyProbe(api, token, gateways);
     const http = await httpRun(server, gateways, make);
-    const alarm = await probe.stop();
-    progress(`${backend}: red reading → alarm.raised on SSE: p50 ${fmt(alarm.p50Ms)} ms, p99 ${fmt(alarm.p99Ms)} ms over ${alarm.samples} (${alarm.missed} not seen)`);
     progress(`${backend}: HTTP ${fmt(http.readingsPerSecond)} readings/s (p99 request ${fmt(http.p99Ms, 0)} ms, errors ${http.errors}${http.errorSamples?.length ? `: ${http.errorSamples[0]}` : ''})`);
+    const pacedRate = Math.max(HTTP_BATCH, Math.round(http.readingsPerSecond / 2));
+    await sleep(3000);
+    const probe = await alarmLatencyProbe(api, token, gateways);
+    const paced = await pacedRun(server, gateways, make, pacedRate);
+    const alarm = { ...(await probe.stop()), loadReadingsPerSecond: pacedRate, pacedErrors: paced.errors };
+    progress(`${backend}: at ${fmt(pacedRate)} readings/s, red reading → alarm.raised on SSE: p50 ${fmt(alarm.p50Ms)} ms, p99 ${fmt(alarm.p99Ms)} ms over ${alarm.samples} (${alarm.missed} not seen)`);
     const mq = await mqttRun(server, api, token, root, gateways, make);
     progress(`${backend}: MQTT ${fmt(mq.readingsPerSecond)} readings/s`);
     const rssPeakMb = rssMb(server.pid, 'VmHWM');
@@ -357,11 +384,13 @@ const lines = [
   '|---|---:|---:|---:|---:|---:|',
   ...results.map((r) => `| ${r.backend} | ${fmt(r.sensors)} | ${fmt(r.registerSeconds, 1)} s | ${fmt(r.rssAfterRegisterMb)} MB | ${fmt(r.rssPeakMb)} MB | ${fmt(r.registryHeapMb)} MB |`),
   '',
-  `Red alarm latency during the HTTP run: a manhole cover sensor reports 45° (red ≥ 30°, immediate) every ${PROBE_MS} ms; time from sending to the alarm.raised event on the SSE stream (target < 1 s).`,
+  `Red alarm latency under a steady load of half the HTTP capacity measured above (open loop, batches of ${fmt(HTTP_BATCH)} on a fixed schedule): `
+    + `a manhole cover sensor reports 45° (red ≥ 30°, immediate) every ${PROBE_MS} ms; time from sending it to the alarm.raised event on the admin's SSE stream (target < 1 s). `
+    + 'At saturation the latency is the queue\'s length divided by the rate, so it is measured below it.',
   '',
-  '| backend | samples | not seen within 3 s of the end | p50 | p99 | max |',
-  '|---|---:|---:|---:|---:|---:|',
-  ...results.map((r) => `| ${r.backend} | ${r.alarm.samples} | ${r.alarm.missed} | ${fmt(r.alarm.p50Ms)} ms | ${fmt(r.alarm.p99Ms)} ms | ${fmt(r.alarm.maxMs)} ms |`),
+  '| backend | load (readings/s) | samples | not seen within 3 s of the end | p50 | p99 | max |',
+  '|---|---:|---:|---:|---:|---:|---:|',
+  ...results.map((r) => `| ${r.backend} | ${fmt(r.alarm.loadReadingsPerSecond)} | ${r.alarm.samples} | ${r.alarm.missed} | ${fmt(r.alarm.p50Ms)} ms | ${fmt(r.alarm.p99Ms)} ms | ${fmt(r.alarm.maxMs)} ms |`),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 writeResult('ingest', { sensors: SENSORS, durationMs: DURATION_MS, results });
