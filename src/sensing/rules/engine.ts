@@ -117,7 +117,7 @@ export class LifelineRuleEngine implements RuleEngine {
     const runtimes = [...this.#runtimes.values()];
     this.#runtimes.clear();
     for (const old of runtimes) {
-      const fresh = this.#runtime(old.info, old);
+      const fresh = this.#runtime(this.#sensors.get(old.info.id) ?? old.info, old);
       fresh.lastTs = old.lastTs;
       fresh.lastSeen = old.lastSeen;
     }
