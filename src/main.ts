@@ -15,6 +15,8 @@ import { startWebhookWorker } from './notify/index.ts';
 import { NatsEventBus } from './events/nats-bus.ts';
 import { Membership } from './cluster/index.ts';
 import { startSensing } from './sensing/index.ts';
+import { startLifeline } from './sensing/alarms/runtime.ts';
+import { startVitalSignsWorker } from './sensing/vital-signs.ts';
 
 export function makeLogger(config: Config): Logger {
   return pino({
@@ -59,6 +61,9 @@ export async function serve(ctx: AppContext): Promise<Running> {
   const stopWebhooks = startWebhookWorker(ctx, { intervalMs: 1000 });
   // SLA timers: claimed with skip-locked in the transaction that records their effect.
   const stopCaseTimers = startCaseTimerWorker(ctx, { intervalMs: 2000 });
+  // Alarm rules evaluate every stored batch (plugged in before ingest starts); offline checks every 15 s.
+  const lifeline = await startLifeline(ctx, { tickMs: 15_000 });
+  const stopVitalSigns = startVitalSignsWorker(ctx);
   // Lifeline sensing: rollup flush, retention, MQTT ingest when MQTT_URL is set.
   const sensingWorkers = await startSensing(ctx);
   let stopping: Promise<void> | undefined;
@@ -67,6 +72,8 @@ export async function serve(ctx: AppContext): Promise<Running> {
       ctx.log.info('shutting down: finishing requests in flight');
       await stopCaseTimers();
       await sensingWorkers.stop();
+      stopVitalSigns();
+      await lifeline.stop();
       const closing = server.close();
       // Keep-alive connections turn idle once their request is answered; close them as they do,
       // and after a grace period close whatever is left.

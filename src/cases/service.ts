@@ -36,6 +36,8 @@ export interface IntakeInput {
   location: { lon: number; lat: number; crs: Crs };
   reporter?: { name?: string; phone?: string };
   photos?: string[];
+  /** System intake only (not in the HTTP schema): the unit known to handle it, e.g. an alarming sensor's owner, instead of the responsibility list's pick. */
+  handlingUnitId?: string;
 }
 
 /** Who is reporting: a signed-in user, or a system client (Open311 key, sensor bridge). */
@@ -97,7 +99,9 @@ export async function reportCase(ctx: AppContext, reporter: Reporter, input: Int
   if (!place) throw new Problem('CY_OUT_OF_AREA', `(${input.location.lon}, ${input.location.lat}) ${input.location.crs.toUpperCase()} is not inside the city`);
   const [ref, units] = await Promise.all([reference(ctx), unitDirectory(ctx)]);
   const chain = [place.community.code, place.street.code, ...(place.zone ? [place.zone.code] : []), place.district.code, place.city.code];
-  const recommended = recommendUnit(ref, input.categoryCode ?? null, chain, today);
+  const recommended: { unitId: string; ruleId: string | null } | undefined = input.handlingUnitId && units.get(input.handlingUnitId)?.active
+    ? { unitId: input.handlingUnitId, ruleId: null }
+    : recommendUnit(ref, input.categoryCode ?? null, chain, today);
   const streetCenter = `C-${place.street.code}`;
   const districtCenter = districtCenterId({ districtCode: place.district.code }, place.zone?.code ?? null);
   // Street centers own what the list gives to a street, and their own grid patrols; the

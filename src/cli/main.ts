@@ -21,6 +21,7 @@ import type { Db } from '../storage/db.ts';
 // Triage (智能分拨): `chengyun triage …` and the seed's first model.
 import { runTriage, seedTriageModel, TRIAGE_USAGE } from '../triage/cli.ts';
 import { seedDemoCases } from '../cases/demo.ts';
+import { seedDemoSensors } from '../sensing/registry-seed.ts';
 
 const USAGE = `chengyun — 城运 digital city operations platform
 
@@ -77,6 +78,10 @@ async function seed(config: Config, db: Db, demo: boolean): Promise<void> {
   if (demo) {
     const created = await seedDemoUsers(db, at, newId);
     process.stderr.write(`  ${created} demo accounts created\n`);
+    const sensors = await seedDemoSensors(db, city, at, calendarDate(at, config.timeZone));
+    process.stderr.write(sensors.gateway
+      ? `  ${sensors.sensors} demo sensors on ${sensors.assets} assets, ${sensors.readings} readings; gateway ${sensors.gateway.code} secret ${sensors.gateway.secret}\n`
+      : '  demo sensors already present, left as is\n');
   }
 }
 

@@ -151,7 +151,6 @@ export async function alarmRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
     },
   }, async (request) => {
     const b = request.body as Omit<rules.RuleInput, 'targetId' | 'categoryCode' | 'enabled'> & { targetId?: string | null; categoryCode?: string | null; enabled?: boolean };
-    if (b.params.kind === undefined) throw new Problem('CY_VALIDATION', 'params.kind is required');
     return rules.saveAlarmRule(ctx, principalOf(request), request.id, {
       ...b, targetId: b.targetId ?? null, categoryCode: b.categoryCode === undefined ? await defaultCategory(b.sensorType, b.params.kind) : b.categoryCode, enabled: b.enabled ?? true,
     });

@@ -37,15 +37,15 @@ export interface Sensing extends SensingView {
 
 const running = new WeakMap<AppContext, Sensing>();
 
-/** Transactions in flight: PostgreSQL overlaps preparing one batch with committing another. */
-const WRITERS = { embedded: 1, postgres: 2 } as const;
+/** Transactions in flight: on PostgreSQL several backends insert at once while this process prepares the next batch. */
+const WRITERS = { embedded: 1, postgres: 4 } as const;
 
 export function sensing(ctx: AppContext): Sensing {
   let s = running.get(ctx);
   if (s) return s;
   const registry = new SensorRegistry(ctx.db);
   const pipeline = new IngestPipeline(ctx.db, ctx.log, ctx.clock, (num) => registry.byNum(num)?.id, {
-    capacity: ctx.config.ingestQueueReadings, maxBatch: 20_000, writers: WRITERS[ctx.db.kind],
+    capacity: ctx.config.ingestQueueReadings, maxBatch: 50_000, writers: WRITERS[ctx.db.kind],
   });
   const rollups = new RollupBuffer();
   pipeline.onStored = (nums, ts, values, n) => rollups.add(nums, ts, values, n);
@@ -83,8 +83,15 @@ const PRUNE_MS = 3_600_000;
 export async function startSensing(ctx: AppContext): Promise<SensingWorkers> {
   const s = sensing(ctx);
   await s.registry.ready();
-  for (const { num, ts } of await recentActivity(ctx.db, ctx.clock().getTime() - 86_400_000)) s.pipeline.seedLastSeen(num, ts);
-  const flush = setInterval(() => { s.flushRollups().catch((error: unknown) => ctx.log.error({ err: error }, 'rollup flush failed')); }, FLUSH_MS);
+  // Last-seen times survive a restart through the rollups: to the hour over two days, to the minute over the last hour.
+  const now = ctx.clock().getTime();
+  for (const [resolution, since] of [['1h', now - 2 * 86_400_000], ['1m', now - 3_600_000]] as const) {
+    for (const { num, ts } of await recentActivity(ctx.db, resolution, since)) s.pipeline.seedLastSeen(num, ts);
+  }
+  const flush = setInterval(() => {
+    s.flushRollups().catch((error: unknown) => ctx.log.error({ err: error }, 'rollup flush failed'));
+    s.registry.refresh().catch((error: unknown) => ctx.log.error({ err: error }, 'sensor registry refresh failed'));
+  }, FLUSH_MS);
   const prune = setInterval(() => {
     pruneSeries(ctx).then((n) => ctx.log.info({ deleted: n }, 'sensing retention'), (error: unknown) => ctx.log.error({ err: error }, 'sensing retention failed'));
   }, PRUNE_MS);

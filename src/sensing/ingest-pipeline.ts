@@ -63,6 +63,8 @@ export class IngestPipeline {
   #lastEvaluated = new Float64Array(1024);
   #idle: (() => void)[] = [];
   evaluator: Evaluate | undefined;
+  /** Readings queued or being evaluated before submit refuses (settable at run time). */
+  capacity: number;
   /** Called with each committed batch's new readings (rollups). */
   onStored: ((nums: Int32Array, ts: Float64Array, values: Float64Array, n: number) => void) | undefined;
 
@@ -72,6 +74,7 @@ export class IngestPipeline {
     this.#clock = clock;
     this.#idOf = idOf;
     this.#options = options;
+    this.capacity = options.capacity;
   }
 
   /** Readings queued, being written or being evaluated. */
@@ -79,12 +82,8 @@ export class IngestPipeline {
     return this.#queued + this.#inFlight;
   }
 
-  get capacity(): number {
-    return this.#options.capacity;
-  }
-
   get full(): boolean {
-    return this.load >= this.#options.capacity;
+    return this.load >= this.capacity;
   }
 
   /** Epoch ms of the newest stored reading of a sensor (0: none since start). */
@@ -104,7 +103,7 @@ export class IngestPipeline {
    */
   submit(cols: Columns, source: string, rejected: readonly Rejection[]): Promise<Stored> {
     const n = cols.nums.length;
-    if (n > 0 && this.load > 0 && this.load + n > this.#options.capacity) {
+    if (n > 0 && this.load > 0 && this.load + n > this.capacity) {
       return Promise.reject(new IngestBusy(Math.max(1, Math.ceil(this.load / Math.max(1, this.#options.maxBatch)))));
     }
     return new Promise<Stored>((resolve, reject) => {

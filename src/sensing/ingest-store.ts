@@ -34,7 +34,8 @@ export async function insertReadings(tx: Queryable, nums: ArrayLike<number>, ts:
        from ins`,
     [intArray(nums, n), intArray(ts, n), floatArray(values, n), n],
   );
-  return { inserted: row.n, keys: row.nums && row.ts ? { nums: row.nums.map(Number), ts: row.ts.map(Number) } : null };
+  // array_agg over no rows is null: every reading was a duplicate.
+  return { inserted: row.n, keys: row.n < n ? { nums: (row.nums ?? []).map(Number), ts: (row.ts ?? []).map(Number) } : null };
 }
 
 /** Adds to the per-source, per-reason counters. */

@@ -115,15 +115,12 @@ function locate(ctx: AppContext, lon: number, lat: number, crs: 'wgs84' | 'gcj02
 }
 
 /** The unit that usually owns a type's sensors: the city utility, else the district department, else the district center. */
-function defaultOwner(units: UnitDirectory, line: string, districtCode: string): string {
-  for (const id of [`D-500000-${line}`, `D-${districtCode}-${line}`]) {
-    const unit = units.get(id);
-    if (unit && (line === 'gas' || line === 'water' || id.includes(districtCode))) return id;
-  }
-  return `C-${districtCode}`;
+export function defaultOwner(exists: (unitId: string) => boolean, line: string, districtCode: string): string {
+  const id = line === 'gas' || line === 'water' ? `D-500000-${line}` : `D-${districtCode}-${line}`;
+  return exists(id) ? id : `C-${districtCode}`;
 }
 
-export interface Registered { sensors: SensorView[]; secrets: Record<string, string>; assetsCreated: number }
+export interface Registered { sensors: SensorEntry[]; secrets: Record<string, string>; assetsCreated: number }
 
 /**
  * Registers sensors (one from the API, many from an import): all or nothing. Refuses the
@@ -157,7 +154,7 @@ export async function registerSensors(
     const place = locate(ctx, input.lon, input.lat, input.crs);
     if (typeof place === 'string') return fail(place);
     if (!jurisdiction.covers(place.streetCode, today)) return fail('location is outside your jurisdiction');
-    const ownerUnitId = input.ownerUnitId ?? defaultOwner(units, type.line, place.districtCode);
+    const ownerUnitId = input.ownerUnitId ?? defaultOwner((id) => !!units.get(id), type.line, place.districtCode);
     const owner = units.get(ownerUnitId);
     if (!owner || !jurisdiction.seesUnit(owner, today)) return fail(`unknown owner unit ${ownerUnitId}`);
     let gatewayId: string | null = null;
@@ -188,19 +185,20 @@ export async function registerSensors(
   if (errors.length) {
     throw new Problem('CY_UNPROCESSABLE', `${errors.length} problem(s); nothing was registered. First: ${errors[0].message}`, errors.slice(0, 200));
   }
-  await ctx.db.transaction(async (tx) => {
+  const nums = await ctx.db.transaction(async (tx) => {
     await store.insertAssets(tx, [...newAssets.values()], at);
-    await store.insertSensors(tx, sensors, at);
+    const assigned = await store.insertSensors(tx, sensors, at);
     await appendAudit(tx, {
       at, actor: principal.user.id, action: sensors.length === 1 ? 'sensor.register' : 'sensor.import', entityType: 'sensor',
       entityId: sensors.length === 1 ? sensors[0].id : `import:${options.requestId}`, requestId: options.requestId,
       after: sensors.length === 1 ? { ...sensors[0], secretHash: undefined } : { source: options.source, sensors: sensors.length, assets: newAssets.size, codes: sensors.slice(0, 20).map((x) => x.code) },
     });
+    return assigned;
   });
-  const rows = await store.sensorsByIds(ctx.db, sensors.map((x) => x.id));
-  const now = at.getTime();
-  const views = rows.map((row) => viewOf(s, s.registry.add(row), now));
-  return { sensors: views, secrets, assetsCreated: newAssets.size };
+  const entries = sensors.map((x) => s.registry.add({
+    ...x, num: nums.get(x.id)!, assetType: x.assetId ? (knownAssets.get(x.assetId) ?? newAssets.get(x.assetId))!.type : null, active: true, createdAt: at,
+  }));
+  return { sensors: entries, secrets, assetsCreated: newAssets.size };
 }
 
 export async function registerAsset(

@@ -31,32 +31,30 @@ export async function loadSensors(db: Queryable, afterNum: number, limit: number
   );
 }
 
-export async function sensorsByIds(db: Queryable, ids: readonly string[]): Promise<SensorRow[]> {
-  return db.query<SensorRow>(`select ${SENSOR_COLUMNS} from sensing_sensor s left join sensing_asset a on a.id = s.asset_id where s.id = any($1)`, [ids]);
-}
-
-const textArray = (values: readonly (string | null)[]) => values;
-
 /** Inserts sensors in one statement per chunk; returns their ids with the assigned numbers. */
-export async function insertSensors(tx: Queryable, sensors: readonly NewSensor[], at: Date): Promise<void> {
+export async function insertSensors(tx: Queryable, sensors: readonly NewSensor[], at: Date): Promise<Map<string, number>> {
+  const nums = new Map<string, number>();
   const CHUNK = 5000;
   for (let i = 0; i < sensors.length; i += CHUNK) {
     const part = sensors.slice(i, i + CHUNK);
-    await tx.query(
+    const rows = await tx.query<{ id: string; num: number }>(
       `insert into sensing_sensor (id, code, name, type, unit, asset_id, gateway_id, owner_unit_id, lon, lat, division_codes, street_code,
                                    interval_seconds, secret_hash, created_at, updated_at)
        select u.id, u.code, u.name, u.type, u.unit, u.asset_id, u.gateway_id, u.owner_unit_id, u.lon, u.lat,
               string_to_array(u.divisions, ','), u.street_code, u.interval_seconds, u.secret_hash, $15, $15
          from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                      $9::float8[], $10::float8[], $11::text[], $12::text[], $13::int4[], $14::text[])
-              as u(id, code, name, type, unit, asset_id, gateway_id, owner_unit_id, lon, lat, divisions, street_code, interval_seconds, secret_hash)`,
+              as u(id, code, name, type, unit, asset_id, gateway_id, owner_unit_id, lon, lat, divisions, street_code, interval_seconds, secret_hash)
+       returning id, num`,
       [
-        textArray(part.map((s) => s.id)), part.map((s) => s.code), part.map((s) => s.name), part.map((s) => s.type), part.map((s) => s.unit),
+        part.map((s) => s.id), part.map((s) => s.code), part.map((s) => s.name), part.map((s) => s.type), part.map((s) => s.unit),
         part.map((s) => s.assetId), part.map((s) => s.gatewayId), part.map((s) => s.ownerUnitId), part.map((s) => s.lon), part.map((s) => s.lat),
         part.map((s) => s.divisionCodes.join(',')), part.map((s) => s.streetCode), part.map((s) => s.intervalSeconds), part.map((s) => s.secretHash), at,
       ],
     );
+    for (const r of rows) nums.set(r.id, r.num);
   }
+  return nums;
 }
 
 export async function existingCodes(db: Queryable, codes: readonly string[]): Promise<string[]> {

@@ -1,6 +1,6 @@
 /**
- * The sensor registry in memory: every sensor and gateway, loaded once per process and kept
- * current by this process's writes. Ingest looks sensors up here, never in SQL; 200,000
+ * The sensor registry in memory: every sensor and gateway, loaded once per process, kept
+ * current by this process's writes and refreshed periodically with other nodes' new ones. Ingest looks sensors up here, never in SQL; 200,000
  * sensors take a few tens of megabytes because identical division chains are shared.
  */
 import type { Queryable } from '../storage/db.ts';
@@ -31,6 +31,7 @@ export class SensorRegistry {
   readonly #byNum: (SensorEntry | undefined)[] = [];
   readonly #gateways = new Map<string, GatewayEntry>();
   readonly #chains = new Map<string, string[]>();
+  readonly #strings = new Map<string, string>();
   #loading: Promise<void> | undefined;
   #count = 0;
 
@@ -48,8 +49,18 @@ export class SensorRegistry {
   }
 
   async #load(): Promise<void> {
-    for (const g of await loadGateways(this.#db)) this.addGateway(g);
-    let after = 0;
+    await this.#loadAfter(0);
+  }
+
+  /** Picks up sensors and gateways registered by other nodes since the last load. */
+  async refresh(): Promise<void> {
+    await this.ready();
+    await this.#loadAfter(Math.max(0, this.maxNum));
+  }
+
+  async #loadAfter(num: number): Promise<void> {
+    for (const g of await loadGateways(this.#db)) if (!this.#gateways.has(g.id)) this.addGateway(g);
+    let after = num;
     for (;;) {
       const rows = await loadSensors(this.#db, after, PAGE);
       for (const row of rows) this.add(row);
@@ -93,6 +104,14 @@ export class SensorRegistry {
     this.#gateways.set(g.code, g);
   }
 
+  #intern<T extends string | null>(value: T): T {
+    if (value === null) return value;
+    const known = this.#strings.get(value);
+    if (known !== undefined) return known as T;
+    this.#strings.set(value, value);
+    return value;
+  }
+
   add(row: SensorRow): SensorEntry {
     const type = sensorType(row.type);
     const chainKey = row.divisionCodes.join(',');
@@ -101,11 +120,12 @@ export class SensorRegistry {
       chain = row.divisionCodes;
       this.#chains.set(chainKey, chain);
     }
+    // Strings many sensors share (type, unit, owner, gateway, street) are kept once.
     const entry: SensorEntry = {
-      id: row.id, code: row.code, type: row.type, unit: row.unit, assetId: row.assetId, assetType: row.assetType, ownerUnitId: row.ownerUnitId,
-      divisionCodes: chain, lon: row.lon, lat: row.lat, intervalSeconds: row.intervalSeconds,
-      num: row.num, name: row.name, gatewayId: row.gatewayId, secretHash: row.secretHash, streetCode: row.streetCode,
-      min: type?.min ?? -Infinity, max: type?.max ?? Infinity, unitKey: normalizeUnit(row.unit), active: row.active, createdAt: row.createdAt,
+      id: row.id, code: row.code, type: this.#intern(row.type), unit: this.#intern(row.unit), assetId: row.assetId, assetType: this.#intern(row.assetType),
+      ownerUnitId: this.#intern(row.ownerUnitId), divisionCodes: chain, lon: row.lon, lat: row.lat, intervalSeconds: row.intervalSeconds,
+      num: row.num, name: row.name, gatewayId: this.#intern(row.gatewayId), secretHash: row.secretHash, streetCode: chain.find((c) => c === row.streetCode) ?? row.streetCode,
+      min: type?.min ?? -Infinity, max: type?.max ?? Infinity, unitKey: this.#intern(normalizeUnit(row.unit)), active: row.active, createdAt: row.createdAt,
     };
     if (!this.#byNum[row.num]) this.#count++;
     this.#byKey.set(row.id, entry);

@@ -111,7 +111,7 @@ export async function sensingRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
   }, async (request, reply) => {
     const input = request.body as SensorInput;
     const done = await registry.registerSensors(ctx, s, principalOf(request), [input], { issueSecrets: true, requestId: request.id, source: 'api' });
-    return reply.status(201).send({ sensor: done.sensors[0], secret: done.secrets[input.code] ?? null });
+    return reply.status(201).send({ sensor: registry.viewOf(s, done.sensors[0], ctx.clock().getTime()), secret: done.secrets[input.code] ?? null });
   });
 
   await app.register(async (raw) => {

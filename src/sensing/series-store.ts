@@ -44,10 +44,10 @@ export async function rollupReadings(db: Queryable, resolution: Resolution, num:
   );
 }
 
-/** Newest 1-minute bucket of every sensor since `since`: last-seen times after a restart. */
-export async function recentActivity(db: Queryable, since: number): Promise<{ num: number; ts: number }[]> {
+/** Newest bucket of every sensor since `since` (start of the bucket): last-seen times after a restart. */
+export async function recentActivity(db: Queryable, resolution: Resolution, since: number): Promise<{ num: number; ts: number }[]> {
   return db.query<{ num: number; ts: number }>(
-    'select sensor_num as num, max(bucket_ms) as ts from sensing_rollup_1m where bucket_ms >= $1 group by sensor_num', [since],
+    `select sensor_num as num, max(bucket_ms) as ts from ${TABLE[resolution]} where bucket_ms >= $1 group by sensor_num`, [since],
   );
 }
 

@@ -3,6 +3,7 @@ import { useTestApp } from '../support/app.ts';
 import { pointIn } from '../support/geo.ts';
 import type { DomainEvent } from '../../src/events/bus.ts';
 import { startLifeline, type Lifeline } from '../../src/sensing/alarms/runtime.ts';
+import { sensing } from '../../src/sensing/index.ts';
 import { series } from './support/lifeline.ts';
 
 const app = await useTestApp({ now: '2026-11-20T02:00:00Z' });
@@ -63,7 +64,7 @@ describe('alarm → case → level changes → clear', () => {
     caseId = alarm.caseId;
     expect(alarm.history.map((h: { action: string }) => h.action)).toEqual(['raise', 'escalate', 'case']);
     const c = (await get(`/cases/${caseId}`, yuzhongOp)).json();
-    expect(c).toMatchObject({ channel: 'sensor', urgency: 'urgent', categoryCode: 'E0403', streetCode: JIEFANGBEI, status: 'reported' });
+    expect(c).toMatchObject({ channel: 'sensor', urgency: 'urgent', categoryCode: 'E0403', streetCode: JIEFANGBEI, status: 'reported', recommendedUnitId: 'D-500000-gas' });
   });
 
   it('red and the automatic clear are notes on the case timeline; the case stays open', async () => {
@@ -187,5 +188,25 @@ describe('alarm rules', () => {
     }
     const types = (await get('/alarm-rules?sensorType=gas_lel&scope=type', yuzhongOp)).json().items;
     expect(types.map((r: { kind: string }) => r.kind).sort()).toEqual(['flatline', 'offline', 'threshold']);
+  });
+});
+
+describe('through ingest', () => {
+  it('readings posted by a device are stored, evaluated and raise the alarm with its case', async () => {
+    const spot = await pointIn(app, JIEFANGBEI, admin, 3);
+    const res = await app.server.inject({ method: 'POST', url: '/api/v1/sensors', headers: yuzhongAdmin, payload: { code: 'TILT-ALM-1', type: 'manhole_tilt', lon: spot[0], lat: spot[1] } });
+    expect(res.statusCode, res.body).toBe(201);
+    const { sensor, secret } = res.json();
+    const now = app.ctx.clock().getTime();
+    const posted = await app.server.inject({
+      method: 'POST', url: '/api/v1/ingest/readings', headers: { authorization: `Device TILT-ALM-1:${secret}` },
+      payload: [{ ts: now - 60_000, value: 2 }, { ts: now, value: 16 }],
+    });
+    expect(posted.statusCode, posted.body).toBe(200);
+    await sensing(app.ctx).pipeline.drain();
+    await lifeline.engine.idle();
+    const [alarm] = (await get(`/alarms?sensor=${sensor.id}`, jiefangbeiOp)).json().items;
+    expect(alarm).toMatchObject({ level: 'orange', state: 'active', kind: 'threshold', value: 16, caseId: expect.any(String) });
+    expect((await get(`/sensors/${sensor.id}`, jiefangbeiOp)).json().alarmLevel).toBe('orange');
   });
 });

@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../support/app.ts';
 import { pointIn } from '../support/geo.ts';
 import type { Lifeline } from '../../src/sensing/alarms/runtime.ts';
+import { AlarmLedger } from '../../src/sensing/alarms/ledger.ts';
+import { LifelineRuleEngine, type AlarmSink } from '../../src/sensing/rules/engine.ts';
 import { FakeSensors, at, feed, loadLifeline, makeSensor, override, series } from './support/lifeline.ts';
 
 const app = await useTestApp({ now: '2026-11-20T02:00:00Z' });
@@ -34,6 +36,9 @@ describe('threshold rules', () => {
     await feed(lifeline, series('G1', [[30, 26], [60, 25]]));
     const [alarm] = await alarmsOf('G1');
     expect(alarm).toMatchObject({ level: 'red', state: 'active', kind: 'threshold' });
+    // Red at once: a 特急 (critical) case.
+    const [linked] = await app.ctx.db.query<{ urgency: string }>('select urgency from case_record where id = (select case_id from alarm where id = $1)', [alarm.id]);
+    expect(linked.urgency).toBe('critical');
     // 24.5 is inside red's hysteresis band: still red long after.
     await feed(lifeline, series('G1', [[100, 24.5], [400, 24.5]]));
     expect((await alarmsOf('G1'))[0]).toMatchObject({ level: 'red', state: 'active' });
@@ -181,5 +186,29 @@ describe('restart', () => {
     lifeline = await loadLifeline(app.ctx, sensors);
     await feed(lifeline, series('G7', [[220, 1]]));
     expect((await alarmsOf('G7')).map((a) => a.state)).toEqual(['cleared']);
+  });
+
+  it('a failed alarm transaction stays queued and is written, in order, with the next batch', async () => {
+    add({ id: 'M1', type: 'manhole_tilt' });
+    const ledger = new AlarmLedger(app.ctx);
+    await ledger.load();
+    let failNext = true;
+    const sink: AlarmSink = {
+      activeLevel: (subjectId, key) => ledger.activeLevel(subjectId, key),
+      commit: (changes, states) => {
+        if (!failNext) return ledger.commit(changes, states);
+        failNext = false;
+        return Promise.reject(new Error('database unavailable'));
+      },
+    };
+    const engine = new LifelineRuleEngine(app.ctx, sensors, sink);
+    await engine.load();
+    await expect(engine.evaluate(series('M1', [[0, 6]]), {})).rejects.toThrow('database unavailable');
+    expect(await alarmsOf('M1')).toEqual([]);
+    await engine.evaluate(series('M1', [[60, 16]]), {});
+    await engine.idle();
+    const alarms = await alarmsOf('M1');
+    expect(alarms.map((a) => a.level)).toEqual(['orange']);
+    expect(await historyOf(alarms[0].id)).toEqual(['raise:yellow', 'escalate:orange', 'case:orange']);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Alarm → case (告警转案件): an alarm reaching orange or red opens a case through the case
- * loop's intake (channel 感知告警, category from the rule, urgency 紧急 for orange and 特急 for
- * red) and links to it. Later level changes and the clearing are notes on that case's
+ * loop's intake (channel 感知告警, category from the rule, the sensor's owning unit as the
+ * recommended handling unit, urgency 紧急 for orange and 特急 for red) and links to it. Later level changes and the clearing are notes on that case's
  * timeline; they never close it — people decide when the problem on the ground is solved.
  */
 import type { AppContext } from '../../app.ts';
@@ -28,6 +28,8 @@ export async function openCaseFor(ctx: AppContext, a: Alarm, categoryCode: strin
     title: `${typeName}${what}`,
     description: `${typeName}${what}: ${a.subjectType === 'asset' ? `设施 ${a.assetId}` : `传感器 ${a.sensorId}`}, 读数 ${a.value ?? '—'}, 告警 ${a.id}, 权属单位 ${a.ownerUnitId}`,
     location: { lon: a.lon, lat: a.lat, crs: 'wgs84' },
+    // The sensor's owner (a utility or department) is who the center will dispatch to.
+    handlingUnitId: a.ownerUnitId,
   }, `alarm:${a.id}`);
   return c.id;
 }

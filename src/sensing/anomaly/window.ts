@@ -40,6 +40,14 @@ export class RollingWindow {
     return this.sorted[lo] + (this.sorted[hi] - this.sorted[lo]) * (pos - lo);
   }
 
+  /** Mean of the newest k values (fewer when the window holds fewer). */
+  recentMean(k: number): number {
+    const n = Math.min(k, this.ring.length);
+    let sum = 0;
+    for (let i = 1; i <= n; i++) sum += this.ring[(this.head - i + this.ring.length * 2) % this.ring.length];
+    return sum / n;
+  }
+
   /** Values oldest first (the serialised form). */
   values(): number[] {
     return [...this.ring.slice(this.head), ...this.ring.slice(0, this.head)];

@@ -72,6 +72,9 @@ interface SensorRuntime {
   bursts: { slot: Slot; flow: boolean }[];
 }
 
+const TICK_SLICE = 5000;
+const NO_BURSTS: { slot: Slot; flow: boolean }[] = [];
+
 export interface EngineStats { evaluated: number; late: number; unknown: number; changes: number; saves: number }
 
 export class LifelineRuleEngine implements RuleEngine {
@@ -85,7 +88,11 @@ export class LifelineRuleEngine implements RuleEngine {
   /** Saved states not yet claimed by a runtime (sensors not seen since the start). */
   readonly #saved = new Map<string, unknown>();
   readonly #dirty = new Map<string, { subjectId: string; slot: Slot }>();
+  /** Changes and state waiting for their transaction (kept, in order, when one fails). */
+  #outbox: LevelChange[] = [];
+  #outStates = new Map<string, SavedState>();
   #changes: LevelChange[] = [];
+  readonly #keys = new Map<string, string>();
   #chain: Promise<unknown> = Promise.resolve();
   #startedAt = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -110,7 +117,7 @@ export class LifelineRuleEngine implements RuleEngine {
     const runtimes = [...this.#runtimes.values()];
     this.#runtimes.clear();
     for (const old of runtimes) {
-      const fresh = this.#runtime(old.info, old);
+      const fresh = this.#runtime(this.#sensors.get(old.info.id) ?? old.info, old);
       fresh.lastTs = old.lastTs;
       fresh.lastSeen = old.lastSeen;
     }
@@ -158,14 +165,17 @@ export class LifelineRuleEngine implements RuleEngine {
 
   async tick(now: Date): Promise<void> {
     const t = now.getTime();
+    let n = 0;
     for (const info of this.#sensors.all()) {
       if (!info) continue;
+      // Hand the event loop back now and then: 200,000 sensors must not stall ingest.
+      if (++n % TICK_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
       const rt = this.#runtimes.get(info.id) ?? this.#runtime(info);
       const slot = rt.offline;
       if (!slot) continue;
       const from = slot.lv.level;
       const changed = stepOffline(slot, t, rt.lastSeen, info.intervalSeconds);
-      this.#note(info, info.id, 'sensor', slot, from, changed, { sensorId: info.id, ts: t, value: Number.NaN }, slot.lv.level ? 1 : 0);
+      if (changed || slot.lv.level !== from) this.#note(info, info.id, 'sensor', slot, from, changed, { sensorId: info.id, ts: t, value: Number.NaN }, slot.lv.level ? 1 : 0);
     }
     await this.#flush();
   }
@@ -193,6 +203,7 @@ export class LifelineRuleEngine implements RuleEngine {
     if (slot) resetLevel(slot.lv);
     this.#saved.delete(`${subjectId}|${key}`);
     this.#dirty.delete(`${subjectId}|${key}`);
+    this.#outStates.delete(`${subjectId}|${key}`);
   }
 
   /** Sensors known to the engine's source, for vital signs. */
@@ -210,18 +221,35 @@ export class LifelineRuleEngine implements RuleEngine {
     });
   }
 
+  /** Queues the batch's changes and changed state, and waits until they are committed. */
   async #flush(): Promise<void> {
     if (this.#changes.length === 0 && this.#dirty.size === 0) return;
-    const changes = this.#changes;
+    this.#outbox.push(...this.#changes);
     this.#changes = [];
     const now = this.#ctx.clock().getTime();
-    const states = [...this.#dirty.values()].map(({ subjectId, slot }) => ({ subjectId, ruleKey: slot.key, state: snapshot(slot, now) }));
+    for (const [k, { subjectId, slot }] of this.#dirty) this.#outStates.set(k, { subjectId, ruleKey: slot.key, state: snapshot(slot, now) });
+    this.stats.saves += this.#dirty.size;
     this.#dirty.clear();
-    this.stats.saves += states.length;
-    const committed = this.#chain.then(() => this.#alarms.commit(changes, states));
+    const committed = this.#chain.then(() => this.#commitOutbox());
     this.#chain = committed.then((followUp) => followUp(), () => undefined)
       .catch((error: unknown) => this.#ctx.log.error({ err: error }, 'alarm follow-up failed'));
     await committed;
+  }
+
+  /** Commits everything queued so far in one transaction; after a failure it stays queued, in order, for the next. */
+  async #commitOutbox(): Promise<() => Promise<void>> {
+    const changes = this.#outbox;
+    const states = this.#outStates;
+    this.#outbox = [];
+    this.#outStates = new Map();
+    if (changes.length === 0 && states.size === 0) return async () => undefined;
+    try {
+      return await this.#alarms.commit(changes, [...states.values()]);
+    } catch (error) {
+      this.#outbox = [...changes, ...this.#outbox];
+      for (const [k, st] of states) if (!this.#outStates.has(k)) this.#outStates.set(k, st);
+      throw error;
+    }
   }
 
   #runtimeOf(sensorId: string): SensorRuntime | undefined {
@@ -235,10 +263,11 @@ export class LifelineRuleEngine implements RuleEngine {
   #runtime(info: SensorInfo, previous?: SensorRuntime): SensorRuntime {
     const applicable = rulesFor(this.#index, info);
     const old = new Map([...(previous?.slots ?? []), ...(previous?.offline ? [previous.offline] : [])].map((s) => [s.key, s]));
-    const rt: SensorRuntime = { info, lastTs: Number.NEGATIVE_INFINITY, lastSeen: this.#sensors.lastSeen?.(info.id) || this.#startedAt, slots: [], offline: null, bursts: [] };
+    const rt: SensorRuntime = { info, lastTs: Number.NEGATIVE_INFINITY, lastSeen: this.#sensors.lastSeen?.(info.id) || this.#startedAt, slots: [], offline: null, bursts: NO_BURSTS };
     for (const rule of applicable.own) {
-      const key = ruleKey(info.type, rule.kind);
+      const key = this.#key(info.type, rule.kind);
       if (rule.kind === 'burst') {
+        if (rt.bursts === NO_BURSTS) rt.bursts = [];
         rt.bursts.push({ slot: this.#assetSlot(info.assetId!, key, rule), flow: false });
         continue;
       }
@@ -246,9 +275,22 @@ export class LifelineRuleEngine implements RuleEngine {
       if (rule.kind === 'offline') rt.offline = slot;
       else rt.slots.push(slot);
     }
-    for (const rule of applicable.flowOf) rt.bursts.push({ slot: this.#assetSlot(info.assetId!, ruleKey(rule.sensorType, 'burst'), rule), flow: true });
+    for (const rule of applicable.flowOf) {
+      if (rt.bursts === NO_BURSTS) rt.bursts = [];
+      rt.bursts.push({ slot: this.#assetSlot(info.assetId!, this.#key(rule.sensorType, 'burst'), rule), flow: true });
+    }
+    // Exact-size arrays: a pushed-to array keeps spare capacity, times 200,000 sensors.
+    rt.slots = rt.slots.slice();
     this.#runtimes.set(info.id, rt);
     return rt;
+  }
+
+  /** One string per rule key, shared by every slot (200,000 sensors would otherwise hold a copy each). */
+  #key(sensorType: string, kind: Rule['kind']): string {
+    const key = ruleKey(sensorType, kind);
+    let interned = this.#keys.get(key);
+    if (!interned) this.#keys.set(key, (interned = key));
+    return interned;
   }
 
   #assetSlot(assetId: string, key: string, rule: Rule): Slot {

@@ -77,6 +77,7 @@ export function stepReading(slot: Slot, ts: number, value: number): { changed: b
     case 'rate': return stepRate(slot, p, ts, value);
     case 'anomaly': {
       const score = slot.detector!.score(ts, value);
+      if (slot.savedAt === 0) slot.savedAt = ts;
       const changed = stepLevel(slot.spec, slot.lv, ts, score) || ts - slot.savedAt >= DETECTOR_SAVE_MS;
       return { changed, derived: score };
     }
@@ -87,10 +88,12 @@ export function stepReading(slot: Slot, ts: number, value: number): { changed: b
 }
 
 function stepRate(slot: Slot, p: RateParams, ts: number, value: number) {
-  const pushed = pushSample(slot.samples!, p.windowSeconds * 1000, ts, value);
+  const windowMs = p.windowSeconds * 1000;
+  // The window is saved every eighth of it: a restart loses at most that much of its start.
+  const due = pushSample(slot.samples!, windowMs, ts, value) && ts - slot.savedAt >= windowMs / 8;
   const rate = rateOver(slot.samples!, ts, value, p.perSeconds * 1000, p.minSpanSeconds * 1000);
-  if (rate === undefined) return pushed ? { changed: true, derived: Number.NaN } : undefined;
-  return { changed: stepLevel(slot.spec, slot.lv, ts, rate) || pushed, derived: rate };
+  if (rate === undefined) return due ? { changed: true, derived: Number.NaN } : undefined;
+  return { changed: stepLevel(slot.spec, slot.lv, ts, rate) || due, derived: rate };
 }
 
 function stepFlat(slot: Slot, p: FlatlineParams, ts: number, value: number) {

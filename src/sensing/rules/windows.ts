@@ -4,7 +4,7 @@
  * of a sensor reporting every second stays a few hundred numbers.
  */
 
-const SLOTS = 64;
+const SLOTS = 32;
 
 /** Adds a sample (if the last kept one is old enough) and drops those older than the window. Returns true when the window changed. */
 export function pushSample(samples: number[], windowMs: number, ts: number, value: number): boolean {
