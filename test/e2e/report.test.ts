@@ -40,7 +40,7 @@ describe('a resident reports a problem from a 375-px phone', () => {
     await e2e.shot(page, 'report-done-375');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
 
-    await page.getByRole('link', { name: '查询进度' }).first().click();
+    await page.getByTestId('report-done').getByRole('link', { name: '查询进度' }).click();
     await page.waitForURL(`**/m/track/${code}`);
     await expect.poll(() => page.getByTestId('track-status').textContent()).toContain('已提交，等待受理');
 
