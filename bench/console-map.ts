@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 import { chromium } from 'playwright-core';
-import { staticRoutes, WEB_DIST } from '../src/http/static.ts';
+import { installErrorHandling } from '../src/http/error-handler.ts';
+import { consoleFiles, WEB_DIST } from '../src/http/static.ts';
 import { buildWeb, webBuildIsStale } from '../scripts/build-web.ts';
 import { mulberry32 } from '../src/random.ts';
 import { writeResult } from './_support.ts';
@@ -64,11 +65,11 @@ const fixtures: Record<string, unknown> = {
 };
 
 const app = Fastify();
+installErrorHandling(app, consoleFiles());
 app.get('/api/*', async (request, reply) => {
   const body = fixtures[request.url];
   return body === undefined ? reply.status(404).type('application/problem+json').send({ title: 'Not Found', status: 404 }) : body;
 });
-await app.register(staticRoutes, {});
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 
 const browser = await chromium.launch({

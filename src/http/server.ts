@@ -22,7 +22,7 @@ import { notifyRoutes } from '../notify/routes.ts';
 import { routingRoutes } from '../routing/routes.ts';
 import { open311Routes } from '../open311/routes.ts';
 import { triageRoutes } from '../triage/routes.ts';
-import { staticRoutes } from './static.ts';
+import { consoleFiles } from './static.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -40,7 +40,7 @@ export async function buildServer(ctx: AppContext) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  installErrorHandling(app);
+  installErrorHandling(app, consoleFiles());
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -97,7 +97,6 @@ export async function buildServer(ctx: AppContext) {
   await app.register(routingRoutes, { ctx, prefix: '/api/v1' });
   await app.register(triageRoutes, { ctx, prefix: '/api/v1' });
   await app.register(open311Routes, { ctx });
-  await app.register(staticRoutes, {});
   await app.ready();
   return app;
 }
