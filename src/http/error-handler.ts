@@ -1,6 +1,7 @@
 /** Turns every failure into problem+json; anything unexpected is logged and answered 500. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Problem, problemBody, type ErrorCode, type FieldError } from './errors.ts';
+import type { ConsoleFiles } from './static.ts';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'CY_MALFORMED_BODY',
@@ -39,7 +40,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
     .send(problemBody(problem, request.url.split('?')[0], request.id));
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+/** `fallback` may answer requests no route matched (the web console's files) before the 404. */
+export function installErrorHandling(app: FastifyInstance, fallback?: ConsoleFiles): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toProblem(error);
     if (problem) {
@@ -49,6 +51,8 @@ export function installErrorHandling(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unexpected error');
     return sendProblem(reply, request, new Problem('CY_INTERNAL', 'The server failed to handle this request; it has been logged.'));
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, request, new Problem('CY_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler(async (request, reply) => {
+    const served = fallback && await fallback(request, reply);
+    return served ?? sendProblem(reply, request, new Problem('CY_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`));
+  });
 }

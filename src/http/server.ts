@@ -22,7 +22,7 @@ import { notifyRoutes } from '../notify/routes.ts';
 import { routingRoutes } from '../routing/routes.ts';
 import { open311Routes } from '../open311/routes.ts';
 import { triageRoutes } from '../triage/routes.ts';
-import { staticRoutes } from './static.ts';
+import { consoleFiles } from './static.ts';
 import { sensingRoutes } from '../sensing/routes.ts';
 import { alarmRoutes } from '../sensing/alarm-routes.ts';
 
@@ -42,7 +42,7 @@ export async function buildServer(ctx: AppContext) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  installErrorHandling(app);
+  installErrorHandling(app, consoleFiles());
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -104,7 +104,6 @@ export async function buildServer(ctx: AppContext) {
   await app.register(sensingRoutes, { ctx, prefix: '/api/v1' });
   await app.register(alarmRoutes, { ctx, prefix: '/api/v1' });
   await app.register(open311Routes, { ctx });
-  await app.register(staticRoutes, {});
   await app.ready();
   return app;
 }

@@ -1,5 +1,6 @@
 /**
- * The web console and citizen portal (web/dist, built by Vite) served from `/`. Hashed assets
+ * The web console and citizen portal (web/dist, built by Vite) served from `/` as the server's
+ * not-found fallback, so every route (and Open311's own 404s) comes first. Hashed assets
  * are cached for good; index.html is revalidated. Paths that look like pages (no extension,
  * HTML accepted) fall back to index.html, so deep links work; the API, Open311 and the docs
  * keep their own 404s.
@@ -8,8 +9,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Problem } from './errors.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -49,19 +49,23 @@ function send(reply: FastifyReply, file: { path: string; size: number }, immutab
     .send(createReadStream(file.path));
 }
 
-export async function staticRoutes(app: FastifyInstance, { root = WEB_DIST }: { root?: string }) {
-  app.get('/*', { schema: { hide: true } }, async (request, reply) => {
+/**
+ * The not-found fallback that serves the console: a file under `root`, or index.html for a page
+ * path; undefined when the request is not the console's (the caller answers 404).
+ */
+export function consoleFiles(root = WEB_DIST) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
     const urlPath = request.url.split('?')[0];
-    const notFound = () => new Problem('CY_NOT_FOUND', `No route ${request.method} ${urlPath}`);
-    if (API_PREFIXES.some((p) => urlPath === p.replace(/\/$/, '') || urlPath.startsWith(p))) throw notFound();
+    if (API_PREFIXES.some((p) => urlPath === p.replace(/\/$/, '') || urlPath.startsWith(p))) return undefined;
     const file = urlPath === '/' ? undefined : await fileIn(root, urlPath);
     if (file) return send(reply, file, urlPath.startsWith('/assets/'));
     const page = !extname(urlPath) && (request.headers.accept ?? '').includes('text/html');
-    const index = page ? await fileIn(root, 'index.html') : undefined;
-    if (!index) {
-      if (page) return reply.type('text/plain; charset=utf-8').status(503).send('The web console is not built: run `npm run build:web`.');
-      throw notFound();
-    }
+    if (!page) return undefined;
+    const index = await fileIn(root, 'index.html');
+    if (!index) return reply.type('text/plain; charset=utf-8').status(503).send('The web console is not built: run `npm run build:web`.');
     return send(reply, index, false);
-  });
+  };
 }
+
+export type ConsoleFiles = ReturnType<typeof consoleFiles>;

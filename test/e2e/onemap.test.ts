@@ -42,6 +42,13 @@ describe('the one map (一图掌控)', () => {
     await page.getByLabel('指标', { exact: true }).selectOption('overdue');
     await page.locator('[data-layer="sensors"]').check();
     await e2e.shot(page, 'onemap-yuzhong-heat');
+
+    // The vital signs page: case tiles from the case service; sensing panels say there is no data yet.
+    await page.getByRole('link', { name: '城市体征' }).click();
+    await page.waitForURL('**/vital');
+    await expect.poll(() => page.locator('.tile').first().textContent(), { timeout: 10_000 }).toContain('案件总数');
+    await expect.poll(() => page.getByText('感知数据暂未接入：暂无数据').count()).toBeGreaterThan(0);
+    await e2e.shot(page, 'vital-signs');
     expect(errors).toEqual([]);
   });
 });

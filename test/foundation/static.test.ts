@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { installErrorHandling } from '../../src/http/error-handler.ts';
-import { staticRoutes } from '../../src/http/static.ts';
+import { consoleFiles } from '../../src/http/static.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'cy-web-'));
 mkdirSync(join(root, 'assets'));
@@ -14,8 +14,7 @@ writeFileSync(join(root, 'favicon.svg'), '<svg/>');
 writeFileSync(join(root, '..', 'secret.txt'), 'nope');
 
 const app = Fastify();
-installErrorHandling(app);
-await app.register(staticRoutes, { root });
+installErrorHandling(app, consoleFiles(root));
 app.get('/api/v1/real', async () => ({ ok: true }));
 await app.ready();
 afterAll(() => app.close());

@@ -10,7 +10,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 setWorkerUrl(workerUrl);
 
 /** 解放碑, the city's centre: where maps open before they know better. */
-export const CHONGQING: [number, number] = [106.5775, 29.5575];
+export const CHONGQING: [number, number] = [106.577, 29.5571];
 const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
 
 export function createMap(container: HTMLElement, options: { center?: [number, number]; zoom?: number; interactive?: boolean } = {}): MapLibre {

@@ -74,9 +74,12 @@ export function pointsToGeoJson(points: MapPoints): GeoJSON.FeatureCollection {
   return { type: 'FeatureCollection', features };
 }
 
-export function setCases(map: MapLibre, fc: GeoJSON.FeatureCollection): void {
+const EMPTY_CASES: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
+
+/** The heat source is only filled while heat is shown: indexing 100,000 points twice costs seconds. */
+export function setCases(map: MapLibre, fc: GeoJSON.FeatureCollection, heat: boolean): void {
   (map.getSource('cases') as GeoJSONSource).setData(fc);
-  (map.getSource('cases-raw') as GeoJSONSource).setData(fc);
+  (map.getSource('cases-raw') as GeoJSONSource).setData(heat ? fc : EMPTY_CASES);
 }
 
 const SCALES: Record<string, string[]> = {
