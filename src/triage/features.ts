@@ -2,8 +2,10 @@
  * Text → hashed character n-gram features (1–3 characters), pure and allocation-light so a
  * classification costs microseconds.
  *
- * - Text is NFKC-normalised and lower-cased; digits all become '0' (house numbers say nothing
- *   about the problem); punctuation, spaces and emoji end a run, and n-grams never cross runs.
+ * - Text is NFKC-normalised and lower-cased (skipped for the characters it cannot change);
+ *   digits all become '0' (house numbers say nothing about the problem); punctuation, spaces
+ *   and emoji end a run, and n-grams never cross runs.
+ * - Classification extracts into reusable buffers (`Scratch`); training keeps its own copies.
  * - Only the first MAX_CHARS characters count: reports state their problem up front, and a
  *   pasted 10,000-character text must cost no more than a long report.
  * - Each n-gram is hashed twice: into a bucket of the weight matrix, and into a wide bit set
