@@ -110,10 +110,11 @@ export async function reportCase(ctx: AppContext, reporter: Reporter, input: Int
   if (!units.get(ownerUnitId)) throw new Problem('CY_UNPROCESSABLE', `no center ${ownerUnitId} for this location`);
   const principal = 'principal' in reporter ? reporter.principal : null;
   const id = ctx.newId('case');
+  // The default title cuts whole characters: half an emoji's surrogate pair is text PostgreSQL refuses.
   const draft: Case = {
     id, number: '', version: 1, status: 'reported', suspendedFrom: null, channel: input.channel, appealType: input.appealType,
     domain: input.domain ?? category?.domain ?? null, categoryCode: input.categoryCode ?? null, urgency: input.urgency,
-    title: input.title ?? (category ? `${category.name}` : input.description.slice(0, 30)), description: input.description,
+    title: input.title ?? (category ? `${category.name}` : Array.from(input.description).slice(0, 30).join('')), description: input.description,
     address: input.address ?? null, lon: round6(lon), lat: round6(lat), gridCode: place.grid.code, communityCode: place.community.code,
     streetCode: place.street.code, districtCode: place.district.code, locationDate: today,
     reporterUserId: principal?.user.id ?? null,

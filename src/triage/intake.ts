@@ -25,8 +25,8 @@ export async function onCaseCreated(ctx: AppContext, caseId: string): Promise<vo
   const c = await caseById(ctx, caseId);
   if (!c) return;
   const category = await categoryOf(ctx, c);
-  await proposeDuplicates(ctx, c, category);
-  if (category) await noteForHotspots(ctx, c, category);
+  // Independent of each other: their queries overlap.
+  await Promise.all([proposeDuplicates(ctx, c, category), category ? noteForHotspots(ctx, c, category) : undefined]);
 }
 
 // Work started by intake events, per context, so callers (tests, shutdown) can wait for it.

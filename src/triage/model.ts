@@ -3,7 +3,7 @@
  * domain, category, urgency — with calibrated confidences, top-3, the n-grams that drove each
  * answer, the urgency safety floor, and a binary form for storage.
  */
-import { extract, KNOWN_BITS, ngramOf, type Features } from './features.ts';
+import { extract, KNOWN_BITS, MAX_CHARS, newScratch, ngramOf, type Features } from './features.ts';
 import { dequantise, logits, quantise, softmax, type Head } from './softmax.ts';
 import { atLeast, safetyFloor } from './lexicon.ts';
 import type { Urgency } from '../cases/model.ts';
@@ -90,19 +90,61 @@ function top(head: Head, p: Float64Array, n: number): Scored[] {
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
 
+// Per-bucket marks that add up a text's repeated n-grams without a Map: a bucket belongs to
+// this call when its stamp is the call's generation.
+interface EvidenceScratch { stamp: Int32Array; slot: Int32Array; weight: Float64Array; at: Int32Array; generation: number }
+const evidenceScratch = new Map<number, EvidenceScratch>();
+
+function evidenceScratchFor(buckets: number): EvidenceScratch {
+  let s = evidenceScratch.get(buckets);
+  if (!s) {
+    const max = MAX_CHARS * 3 + 1;
+    s = { stamp: new Int32Array(buckets), slot: new Int32Array(buckets), weight: new Float64Array(max), at: new Int32Array(max), generation: 0 };
+    evidenceScratch.set(buckets, s);
+  }
+  if (++s.generation === 0x7fffffff) {
+    s.stamp.fill(0);
+    s.generation = 1;
+  }
+  return s;
+}
+
+/**
+ * The n-grams that pushed hardest towards class `cls`: each feature's contribution
+ * (weight × value, as in the logits), summed per bucket, the EVIDENCE largest kept in order
+ * (ties: first occurrence first); strings only for those.
+ */
 function evidence(head: Head, f: Features, cls: number, channel: string | undefined): { ngram: string; weight: number }[] {
   const k = head.labels.length;
-  // Aggregated by bucket (a repeated n-gram hits the same bucket); strings only for the winners.
-  const byBucket = new Map<number, { weight: number; at: number }>();
+  const s = evidenceScratchFor(head.buckets);
+  const g = s.generation;
+  let unique = 0;
   for (let i = 0; i < f.count; i++) {
-    const w = head.weights[f.buckets[i] * k + cls] * f.value;
+    const b = f.buckets[i];
+    const w = head.weights[b * k + cls] * f.value;
     if (w <= 0) continue;
-    const hit = byBucket.get(f.buckets[i]);
-    if (hit) hit.weight += w;
-    else byBucket.set(f.buckets[i], { weight: w, at: i });
+    if (s.stamp[b] === g) {
+      s.weight[s.slot[b]] += w;
+    } else {
+      s.stamp[b] = g;
+      s.slot[b] = unique;
+      s.weight[unique] = w;
+      s.at[unique] = i;
+      unique++;
+    }
   }
-  return [...byBucket.values()].sort((a, b) => b.weight - a.weight || a.at - b.at).slice(0, EVIDENCE)
-    .map((e) => ({ ngram: ngramOf(f, e.at, channel ? `channel:${channel}` : undefined), weight: round(e.weight) }));
+  // Insertion into the best few; a later entry goes after equal weights, so ties keep text order.
+  const best: number[] = [];
+  for (let u = 0; u < unique; u++) {
+    const w = s.weight[u];
+    if (best.length === EVIDENCE && w <= s.weight[best[EVIDENCE - 1]]) continue;
+    let j = best.length;
+    while (j > 0 && w > s.weight[best[j - 1]]) j--;
+    best.splice(j, 0, u);
+    if (best.length > EVIDENCE) best.pop();
+  }
+  const context = channel ? `channel:${channel}` : undefined;
+  return best.map((u) => ({ ngram: ngramOf(f, s.at[u], context), weight: round(s.weight[u]) }));
 }
 
 function predictHead(head: Head, f: Features, outOfDomain: boolean, channel: string | undefined, explain: boolean): OutputPrediction {
@@ -121,9 +163,12 @@ function predictHead(head: Head, f: Features, outOfDomain: boolean, channel: str
   };
 }
 
+// Classification is synchronous, so one set of feature buffers serves every call.
+const scratch = newScratch();
+
 /** Classifies a text. `explain: false` skips the evidence (for bulk evaluation). */
 export function classify(model: TriageModel, text: string, channel?: string, explain = true): Prediction {
-  const f = featuresFor(model, text, channel);
+  const f = extract(text, model.buckets, channel ? `channel:${channel}` : undefined, scratch);
   const coverage = coverageOf(model, f);
   const outOfDomain = f.cjk < 2 || coverage < MIN_COVERAGE;
   const out = {} as Record<Output, OutputPrediction>;

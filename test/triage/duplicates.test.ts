@@ -138,4 +138,14 @@ describe('duplicate proposals at intake', () => {
     const unknown = await app.server.inject({ method: 'POST', url: '/api/v1/triage/duplicates/dup-nope/dismiss', headers: streetOp, payload: { reason: 'x' } });
     expect(unknown.statusCode).toBe(404);
   });
+
+  it('takes odd texts at intake without errors, and proposes nothing for them', async () => {
+    const odd = [' \n\t ', '🙏🙏🙏', 'The manhole cover is missing', '啊'.repeat(5000), `${'井'.repeat(29)}😡 emoji where the default title is cut`];
+    for (const description of odd) {
+      const res = await app.server.inject({ method: 'POST', url: '/api/v1/cases', headers: citizen, payload: { description, location: { lon: spot[0], lat: spot[1] } } });
+      expect(res.statusCode, res.body).toBe(201);
+      await triageSettled(app.ctx);
+      expect(await candidatesOf(res.json().id)).toEqual([]);
+    }
+  });
 });

@@ -102,7 +102,7 @@ describe('POST /triage/classify', () => {
   it('raises urgency on danger terms and flags out-of-domain texts for a person', async () => {
     const gas = await app.server.inject({ method: 'POST', url: '/api/v1/triage/classify', headers: operator, payload: { text: '市民来电称楼道里一股煤气味' } });
     expect(gas.json().urgency.value).toBe('critical');
-    for (const text of ['', '🙏🙏🙏', 'hello']) {
+    for (const text of ['', ' \n\t ', '🙏🙏🙏', 'hello, the street light is out', '啊'.repeat(10_000)]) {
       const res = await app.server.inject({ method: 'POST', url: '/api/v1/triage/classify', headers: operator, payload: { text } });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ outOfDomain: true, needsHuman: true, recommendedUnit: null });
