@@ -10,7 +10,7 @@ import { problems } from '../http/schemas.ts';
 import { APPEAL_TYPES, CHANNELS, URGENCIES } from './model.ts';
 import * as service from './service.ts';
 import { casesToCsv } from './csv.ts';
-import { detectImage, MAX_PHOTO_BYTES } from './photos.ts';
+import { detectImage, MAX_PHOTO_BYTES, stripMetadata } from './photos.ts';
 import * as store from './store.ts';
 import { ACTION_ZH, CASE_STATUSES, type CaseAction, type Command } from './workflow.ts';
 
@@ -258,7 +258,7 @@ export async function caseRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
   app.post('/photos', {
     preHandler: allow(app),
     schema: {
-      tags: ['cases'], summary: 'Upload a photo (JPEG, PNG or WebP body, ≤ 5 MB); returns its content hash to attach to reports and actions', security: SECURED,
+      tags: ['cases'], summary: 'Upload a photo (JPEG, PNG or WebP body, ≤ 5 MB, checked by content); metadata such as EXIF and GPS is removed; returns the hash of the stored copy to attach to reports and actions', security: SECURED,
       response: { 201: Type.Object({ hash: PhotoHash, mime: Type.String(), size: Type.Integer() }), ...problems(400, 401, 413, 415) },
     },
   }, async (request, reply) => {
@@ -266,9 +266,10 @@ export async function caseRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     if (!Buffer.isBuffer(body) || body.length === 0) throw new Problem('CY_UNSUPPORTED_MEDIA_TYPE', 'send the image bytes with content-type image/jpeg, image/png or image/webp');
     const mime = detectImage(body);
     if (!mime) throw new Problem('CY_UNSUPPORTED_MEDIA_TYPE', 'the body is not a JPEG, PNG or WebP image');
-    const hash = createHash('sha256').update(body).digest('hex');
-    await store.savePhoto(ctx.db, { hash, mime, data: body, uploadedBy: principalOf(request).user.id, at: ctx.clock() });
-    return reply.status(201).send({ hash, mime, size: body.length });
+    const clean = stripMetadata(body, mime);
+    const hash = createHash('sha256').update(clean).digest('hex');
+    await store.savePhoto(ctx.db, { hash, mime, data: clean, uploadedBy: principalOf(request).user.id, at: ctx.clock() });
+    return reply.status(201).send({ hash, mime, size: clean.length });
   });
 
   app.get('/photos/:hash', {
