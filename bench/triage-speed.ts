@@ -8,6 +8,7 @@
  * Writes bench/results/triage-speed.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { figure } from './_support.ts';
 import { join } from 'node:path';
 import { classify, featuresFor } from '../src/triage/model.ts';
 import { loadCorpus, trainModel } from '../src/triage/train.ts';
@@ -47,4 +48,5 @@ const out = [
 ];
 process.stdout.write(`${out.join('\n')}\n`);
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'results', 'triage-speed.json'), JSON.stringify({ rows, long: longRow }, null, 2));
+const figures = [...rows.slice(1), longRow].map((r) => figure(r.name, r.perSecond, 'classifications/s', { name: rows[0].name, value: rows[0].perSecond }));
+writeFileSync(join(import.meta.dirname, 'results', 'triage-speed.json'), JSON.stringify({ rows, long: longRow, figures }, null, 2));
