@@ -3,12 +3,13 @@
  * ids, security headers, OpenAPI and its interactive docs. Features add their routes.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app.ts';
-import { installErrorHandling } from './error-handler.ts';
+import { installErrorHandling, rejectNulCharacters, sendProblem, toProblem } from './error-handler.ts';
+import { Problem } from './errors.ts';
 import { validatorCompiler } from './validation.ts';
 import { ProblemSchema } from './schemas.ts';
 import { authPlugin } from './auth.ts';
@@ -21,9 +22,22 @@ import { slaRoutes } from '../sla/routes.ts';
 import { notifyRoutes } from '../notify/routes.ts';
 import { routingRoutes } from '../routing/routes.ts';
 import { open311Routes } from '../open311/routes.ts';
+import { formatOf, sendErrors } from '../open311/format.ts';
 import { triageRoutes } from '../triage/routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Headers every answer carries; the interactive docs need to frame and script themselves. */
+function securityHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('referrer-policy', 'no-referrer');
+  if (!request.url.startsWith('/docs')) {
+    reply.header('x-frame-options', 'DENY');
+    reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+    reply.header('cache-control', 'no-store');
+  }
+}
 
 export async function buildServer(ctx: AppContext) {
   const app = Fastify({
@@ -36,21 +50,21 @@ export async function buildServer(ctx: AppContext) {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // A path the router cannot even decode (bad percent-encoding, an over-long segment) is
+    // answered before any route: in the same formats as every other refusal.
+    frameworkErrors: (error, request, reply) => {
+      securityHeaders(request, reply);
+      const problem = toProblem(error) ?? new Problem('CY_VALIDATION', error.message);
+      if (request.url.startsWith('/open311/v2')) return sendErrors(reply, formatOf(request), 400, [problem.message]);
+      return sendProblem(reply, request, problem);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app);
 
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    if (!request.url.startsWith('/docs')) {
-      reply.header('x-frame-options', 'DENY');
-      reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
-      reply.header('cache-control', 'no-store');
-    }
-  });
+  app.addHook('onSend', async (request, reply) => securityHeaders(request, reply));
+  app.addHook('preValidation', async (request) => rejectNulCharacters(request));
 
   await app.register(swagger, {
     openapi: {
