@@ -19,6 +19,17 @@ export interface Config {
   timeZone: string;
   /** Public base URL shown in logs and links. */
   publicUrl: string | undefined;
+  /** Requests per minute (and burst) on sign-in and public intake, per node; 0 turns one off. */
+  rateLimits: RateLimits;
+}
+
+export interface RateLimits {
+  signInPerAddress: number;
+  signInPerAccount: number;
+  /** Citizen reports and Open311 requests from one client address. */
+  intakePerAddress: number;
+  /** Citizen reports from one account, Open311 requests from one API key. */
+  intakePerReporter: number;
 }
 
 export const EXIT_CONFIG = 78;
@@ -87,6 +98,12 @@ export function loadConfig(env: Env = process.env): Config {
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 12 * 3600, 60, 30 * 24 * 3600),
     timeZone: timeZone(env, 'CHENGYUN_TIME_ZONE', 'Asia/Shanghai'),
     publicUrl: url(env, 'PUBLIC_URL', ['http:', 'https:']),
+    rateLimits: {
+      signInPerAddress: integer(env, 'RATE_LIMIT_SIGNIN_ADDRESS', 60, 0, 1_000_000),
+      signInPerAccount: integer(env, 'RATE_LIMIT_SIGNIN_ACCOUNT', 10, 0, 1_000_000),
+      intakePerAddress: integer(env, 'RATE_LIMIT_INTAKE_ADDRESS', 120, 0, 1_000_000),
+      intakePerReporter: integer(env, 'RATE_LIMIT_INTAKE_REPORTER', 30, 0, 1_000_000),
+    },
   };
 }
 
@@ -101,4 +118,8 @@ export const CONFIG_REFERENCE: readonly { name: string; default: string; meaning
   { name: 'TOKEN_TTL_SECONDS', default: '43200', meaning: 'lifetime of a sign-in token' },
   { name: 'CHENGYUN_TIME_ZONE', default: 'Asia/Shanghai', meaning: 'time zone of the city calendar' },
   { name: 'PUBLIC_URL', default: '(unset)', meaning: 'public base URL printed at start' },
+  { name: 'RATE_LIMIT_SIGNIN_ADDRESS', default: '60', meaning: 'sign-ins per minute from one client address, per node (0: off)' },
+  { name: 'RATE_LIMIT_SIGNIN_ACCOUNT', default: '10', meaning: 'sign-ins per minute for one username, per node (0: off)' },
+  { name: 'RATE_LIMIT_INTAKE_ADDRESS', default: '120', meaning: 'citizen reports and Open311 requests per minute from one client address, per node (0: off)' },
+  { name: 'RATE_LIMIT_INTAKE_REPORTER', default: '30', meaning: 'reports per minute from one citizen account or Open311 key, per node (0: off)' },
 ];

@@ -7,6 +7,7 @@ import { allow, principalOf, SECURED, STAFF } from '../http/auth.ts';
 import { unitDirectory } from '../org/directory.ts';
 import { Problem } from '../http/errors.ts';
 import { problems } from '../http/schemas.ts';
+import { clientOf, limit } from '../http/rate-limit.ts';
 import { APPEAL_TYPES, CHANNELS, URGENCIES } from './model.ts';
 import * as service from './service.ts';
 import { casesToCsv } from './csv.ts';
@@ -157,10 +158,12 @@ export async function caseRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       tags: ['cases'], summary: 'Report a problem (上报); a retry with the same Idempotency-Key returns the same case', security: SECURED,
       headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 8, maxLength: 100, pattern: '^[A-Za-z0-9_.:-]+$' })) }),
       body: IntakeSchema,
-      response: { 201: CaseSchema, 200: CaseSchema, ...problems(400, 401, 409, 413, 415, 422) },
+      response: { 201: CaseSchema, 200: CaseSchema, ...problems(400, 401, 409, 413, 415, 422, 429) },
     },
   }, async (request, reply) => {
     const principal = principalOf(request);
+    // Residents' reports are public intake; staff report from work and are not limited.
+    if (principal.user.role === 'citizen') limit(reply, [[app.rateLimits.intakeAddress, clientOf(request)], [app.rateLimits.intakeReporter, `user:${principal.user.id}`]]);
     const body = request.body as Record<string, unknown> & { location: { lon: number; lat: number; crs?: 'wgs84' | 'gcj02' } };
     const staff = principal.user.role !== 'citizen';
     const input: service.IntakeInput = {
