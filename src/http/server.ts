@@ -13,6 +13,8 @@ import { Problem } from './errors.ts';
 import { validatorCompiler } from './validation.ts';
 import { ProblemSchema } from './schemas.ts';
 import { authPlugin } from './auth.ts';
+import { undeclaredRoutes } from './access-policy.ts';
+import { TokenBuckets } from './rate-limit.ts';
 import { systemRoutes } from './system-routes.ts';
 import { orgRoutes } from '../org/routes.ts';
 import { divisionRoutes } from '../divisions/routes.ts';
@@ -26,6 +28,29 @@ import { formatOf, sendErrors } from '../open311/format.ts';
 import { triageRoutes } from '../triage/routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Query parameters that carry credentials (the event stream's token, Open311 keys): never logged. */
+const SECRET_QUERY = /([?&](?:access_token|api_key|token|password|secret)=)[^&#]*/gi;
+export const redactUrl = (url: string) => url.replace(SECRET_QUERY, '$1[redacted]');
+
+/** Field names whose values are never written to the log, wherever they appear in a logged object. */
+const SECRET_FIELDS = ['password', 'passwordHash', 'token', 'secret', 'key', 'apiKey', 'api_key', 'authorization'];
+
+/** The request log line: method, url without credentials, client; never headers or bodies. */
+function requestLog(req: FastifyRequest): Record<string, unknown> {
+  return { method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+}
+
+export interface RegisteredRoute { method: string; url: string }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route as registered (method, full url), for the access policy check. */
+    routeTable: readonly RegisteredRoute[];
+    /** This node's rate limits on sign-in and public intake. */
+    rateLimits: Readonly<Record<'signInAddress' | 'signInAccount' | 'intakeAddress' | 'intakeReporter', TokenBuckets>>;
+  }
+}
 
 /** Headers every answer carries; the interactive docs need to frame and script themselves. */
 function securityHeaders(request: FastifyRequest, reply: FastifyReply): void {
@@ -41,7 +66,10 @@ function securityHeaders(request: FastifyRequest, reply: FastifyReply): void {
 
 export async function buildServer(ctx: AppContext) {
   const app = Fastify({
-    loggerInstance: ctx.log as FastifyBaseLogger,
+    loggerInstance: ctx.log.child({}, {
+      serializers: { req: requestLog },
+      redact: { paths: [...SECRET_FIELDS, ...SECRET_FIELDS.map((f) => `*.${f}`)], censor: '[redacted]' },
+    }) as FastifyBaseLogger,
     bodyLimit: ctx.config.bodyLimit,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -59,6 +87,21 @@ export async function buildServer(ctx: AppContext) {
       return sendProblem(reply, request, problem);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const routeTable: RegisteredRoute[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
+  });
+
+  const rates = ctx.config.rateLimits;
+  const now = () => ctx.clock().getTime();
+  app.decorate('rateLimits', {
+    signInAddress: new TokenBuckets('sign-in', { perMinute: rates.signInPerAddress }, now),
+    signInAccount: new TokenBuckets('sign-in', { perMinute: rates.signInPerAccount }, now),
+    intakeAddress: new TokenBuckets('intake', { perMinute: rates.intakePerAddress }, now),
+    intakeReporter: new TokenBuckets('intake', { perMinute: rates.intakePerReporter }, now),
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app);
@@ -110,6 +153,8 @@ export async function buildServer(ctx: AppContext) {
   await app.register(triageRoutes, { ctx, prefix: '/api/v1' });
   await app.register(open311Routes, { ctx });
   await app.ready();
+  const undeclared = undeclaredRoutes(routeTable);
+  if (undeclared.length) ctx.log.warn({ routes: undeclared }, 'routes without a line in src/http/access-policy.ts');
   return app;
 }
 
