@@ -98,7 +98,11 @@ export async function startServer(env: Record<string, string | undefined>, comma
   const port = await freePort();
   const [file, ...args] = command;
   const child = spawn(file, args, {
-    env: cleanEnv({ LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), ...env }),
+    // Load generators send from one address and a few accounts: the abuse limits would cap the figures.
+    env: cleanEnv({
+      LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port),
+      RATE_LIMIT_SIGNIN_ADDRESS: '0', RATE_LIMIT_SIGNIN_ACCOUNT: '0', RATE_LIMIT_INTAKE_ADDRESS: '0', RATE_LIMIT_INTAKE_REPORTER: '0', ...env,
+    }),
     stdio: ['ignore', 'pipe', 'pipe', ...(command[0] === CLI ? [] : ['ipc' as const])],
   });
   let output = '';
@@ -484,7 +488,31 @@ function sourceState(): { commit: string | null; changed: string[] } {
   return { commit: head.stdout.trim(), changed: status.stdout.split('\n').filter(Boolean).map((l) => l.slice(3)) };
 }
 
-export function writeResult(name: string, data: Record<string, unknown>): void {
+/**
+ * One figure a benchmark reports, next to the named reference it is judged against (a bare
+ * framework endpoint, a raw database insert, brute force, a published peer figure). This is
+ * all `npm run bench` needs from a benchmark: the script bench/<name>.ts prints its own
+ * Markdown and ends with writeResult('<name>', { figures, ...details }); bench/run.ts
+ * collects the figures of every benchmark into bench/results/latest.{json,md}.
+ */
+export interface Figure {
+  /** What was measured, e.g. 'POST /api/v1/cases, PostgreSQL, 64 in flight'. */
+  name: string;
+  value: number;
+  /** 'req/s', 'ms', '%' … */
+  unit: string;
+  /** The reference, in the same unit; ratio = value / reference.value unless given. */
+  reference?: { name: string; value: number };
+  ratio?: number;
+  /** Which way is better, so the table can say whether the ratio is good news. */
+  better?: 'higher' | 'lower';
+}
+
+export function figure(name: string, value: number, unit: string, reference?: { name: string; value: number }, better: Figure['better'] = 'higher'): Figure {
+  return { name, value, unit, ...(reference ? { reference, ratio: reference.value ? value / reference.value : undefined } : {}), better };
+}
+
+export function writeResult(name: string, data: { figures?: Figure[] } & Record<string, unknown>): void {
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(
     join(RESULTS, `${name}.json`),

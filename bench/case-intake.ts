@@ -29,7 +29,7 @@ import { bboxOf, pointInGeometry } from '../src/geo/polygon.ts';
 import { newId } from '../src/ids.ts';
 import { openDb, type Db } from '../src/storage/db.ts';
 import {
-  activitySampler, adminQuery, Api, cli, cpuMeter, envSeconds, fmt, httpOp, postgresProblem, runLoad, sleep, startServer, writeResult,
+  activitySampler, adminQuery, Api, cli, cpuMeter, envSeconds, figure, fmt, httpOp, postgresProblem, runLoad, sleep, startServer, writeResult,
   ADMIN_URL, type ActivityProfile, type CpuShare, type HttpRequest, type LoadResult, type ServerProcess,
   freshDatabase,
 } from './_support.ts';
@@ -453,6 +453,11 @@ async function main(): Promise<void> {
   console.log(lines.join('\n'));
 
   writeResult('case-intake', {
+    figures: intake.flatMap((r) => [
+      figure(`intakes/s, ${r.backend}, ${r.concurrency} in flight`, r.load.opsPerSecond, 'req/s', { name: 'GET /health (HTTP floor)', value: health(r.backend, r.concurrency).load.opsPerSecond }),
+      ...(r.backend === 'PostgreSQL' ? [figure(`intakes/s vs raw insert, ${r.concurrency} in flight`, r.load.opsPerSecond, 'req/s', { name: 'raw insert of the case row (database floor)', value: rawInsert(r.concurrency).load.opsPerSecond })] : []),
+      figure(`intake p99, ${r.backend}, ${r.concurrency} in flight`, r.load.p99Ms, 'ms', { name: 'target p99', value: TARGET.p99Ms }, 'lower'),
+    ]),
     warmupSeconds: WARMUP_MS / 1000,
     durationSeconds: DURATION_MS / 1000,
     seedSeconds: { postgres: pgPart.seedSeconds, embedded: emb.seedSeconds },

@@ -27,7 +27,7 @@ import { loadConfig } from '../src/config.ts';
 import { CityModel } from '../src/divisions/city-model.ts';
 import { principalForToken } from '../src/org/service.ts';
 import { openDb, type Db } from '../src/storage/db.ts';
-import { adminQuery, Api, freshDatabase, cli, CLI, fmt, percentile, postgresProblem, send, startServer, writeResult, ADMIN_URL, type ServerProcess } from './_support.ts';
+import { adminQuery, Api, freshDatabase, cli, CLI, figure, fmt, percentile, postgresProblem, send, startServer, writeResult, ADMIN_URL, type ServerProcess } from './_support.ts';
 
 const CASES = Number(process.env.CHENGYUN_BENCH_CASES ?? 5_000_000);
 const RUNS = Math.max(200, Number(process.env.CHENGYUN_BENCH_RUNS ?? 240));
@@ -522,6 +522,11 @@ async function main(): Promise<void> {
     console.log(lines.join('\n'));
 
     writeResult('case-queries', {
+      figures: [
+        figure('street queue p95 via HTTP', results.queueHttp.p95Ms, 'ms', { name: 'the same SQL run directly', value: results.queueSql.p95Ms }, 'lower'),
+        figure('district overdue p95 via HTTP', results.overdueHttp.p95Ms, 'ms', { name: 'the same SQL run directly', value: results.overdueSql.p95Ms }, 'lower'),
+        figure('district overdue p95 via HTTP vs target', results.overdueHttp.p95Ms, 'ms', { name: 'target p95', value: TARGET_P95_MS }, 'lower'),
+      ],
       cases: loaded.rows, runs: RUNS, limit: LIMIT, targetP95Ms: TARGET_P95_MS, seedSeconds, load: loaded,
       queueStatuses: QUEUE_STATUSES,
       operators: { streets: queue.map((o) => o.unitId), districts: overdue.map((o) => o.unitId) },

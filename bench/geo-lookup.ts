@@ -18,6 +18,7 @@ import { loadChongqingOutlines } from '../src/geo/echarts.ts';
 import { partition, seededRandom } from '../src/geo/partition.ts';
 import { type BBox, bboxOf, pointInGeometry } from '../src/geo/polygon.ts';
 import { PolygonIndex } from '../src/geo/point-index.ts';
+import { figure } from './_support.ts';
 
 const LOOKUPS = 1_000_000;
 const BRUTE_LOOKUPS = 2_000;
@@ -212,6 +213,7 @@ function main(): void {
         bruteLookups: BRUTE_LOOKUPS,
         batch: BATCH,
         results,
+        figures: results.map((r) => figure(`point → grid lookups/s, ${r.grids} grids`, r.lookupsPerSecond, 'lookups/s', { name: 'brute-force point-in-polygon', value: r.bruteLookupsPerSecond })),
       },
       null,
       2,

@@ -10,6 +10,7 @@
  * person at the threshold and its accuracy, and 特急 recall. Writes bench/results/triage-quality.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { figure } from './_support.ts';
 import { join } from 'node:path';
 import { CATEGORIES, DOMAINS } from '../src/categories/catalogue.ts';
 import { safetyFloor } from '../src/triage/lexicon.ts';
@@ -77,4 +78,8 @@ void confusion;
 
 process.stdout.write(`${out.join('\n')}\n`);
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'results', 'triage-quality.json'), JSON.stringify({ trainSeconds, metrics, baselines }, null, 2));
+const figures = [
+  ...OUTPUTS.map((o) => figure(`${o} accuracy`, metrics.outputs[o].accuracy * 100, '%', { name: 'keyword baseline', value: (baselines[o] as { keyword: { accuracy: number } }).keyword.accuracy * 100 })),
+  figure('特急 recall', metrics.criticalRecall * 100, '%', { name: 'safety lexicon alone', value: kwCrit * 100 }),
+];
+writeFileSync(join(import.meta.dirname, 'results', 'triage-quality.json'), JSON.stringify({ trainSeconds, metrics, baselines, figures }, null, 2));

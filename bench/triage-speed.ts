@@ -25,7 +25,7 @@ import { openDb } from '../src/storage/db.ts';
 import { onCaseCreated } from '../src/triage/intake.ts';
 import { classify, featuresFor } from '../src/triage/model.ts';
 import { loadCorpus, trainModel } from '../src/triage/train.ts';
-import { cli, fmt, freshDatabase, percentile, postgresProblem, writeResult } from './_support.ts';
+import { cli, figure, fmt, freshDatabase, percentile, postgresProblem, writeResult } from './_support.ts';
 
 const corpus = loadCorpus();
 const model = trainModel(corpus.filter((r) => r.split === 'train'));
@@ -130,4 +130,8 @@ else {
   out.push('', `p99 ratio, report + triage / report alone: ${(intakeRows[1].p99Ms / intakeRows[0].p99Ms).toFixed(2)}×`);
 }
 process.stdout.write(`${out.join('\n')}\n`);
-writeResult('triage-speed', { rows, long: longRow, intake: intakeRows });
+const figures = [
+  ...[...rows.slice(1), longRow].map((r) => figure(`${r.name}, per CPU second`, r.perCpuSecond, 'classifications/s', { name: rows[0].name, value: rows[0].perCpuSecond })),
+  ...(typeof intakeRows === 'string' ? [] : [figure('intake p99 with triage on', intakeRows[1].p99Ms, 'ms', { name: 'intake p99 alone', value: intakeRows[0].p99Ms }, 'lower')]),
+];
+writeResult('triage-speed', { rows, long: longRow, intake: intakeRows, figures });

@@ -39,6 +39,17 @@ export interface Config {
   sensingHourDays: number;
   /** Readings queued for storage and rule evaluation before ingest answers 503 (MQTT pauses). */
   ingestQueueReadings: number;
+  /** Requests per minute (and burst) on sign-in and public intake, per node; 0 turns one off. */
+  rateLimits: RateLimits;
+}
+
+export interface RateLimits {
+  signInPerAddress: number;
+  signInPerAccount: number;
+  /** Citizen reports and Open311 requests from one client address. */
+  intakePerAddress: number;
+  /** Citizen reports from one account, Open311 requests from one API key. */
+  intakePerReporter: number;
 }
 
 export const EXIT_CONFIG = 78;
@@ -144,6 +155,12 @@ export function loadConfig(env: Env = process.env): Config {
     sensingMinuteDays: integer(env, 'SENSING_1M_DAYS', 180, 1, 3650),
     sensingHourDays: integer(env, 'SENSING_1H_DAYS', 1825, 1, 36500),
     ingestQueueReadings: integer(env, 'INGEST_QUEUE_READINGS', 200_000, 1000, 10_000_000),
+    rateLimits: {
+      signInPerAddress: integer(env, 'RATE_LIMIT_SIGNIN_ADDRESS', 60, 0, 1_000_000),
+      signInPerAccount: integer(env, 'RATE_LIMIT_SIGNIN_ACCOUNT', 10, 0, 1_000_000),
+      intakePerAddress: integer(env, 'RATE_LIMIT_INTAKE_ADDRESS', 120, 0, 1_000_000),
+      intakePerReporter: integer(env, 'RATE_LIMIT_INTAKE_REPORTER', 30, 0, 1_000_000),
+    },
   };
 }
 
@@ -168,4 +185,8 @@ export const CONFIG_REFERENCE: readonly { name: string; default: string; meaning
   { name: 'SENSING_1M_DAYS', default: '180', meaning: 'days 1-minute rollups are kept' },
   { name: 'SENSING_1H_DAYS', default: '1825', meaning: 'days 1-hour rollups are kept' },
   { name: 'INGEST_QUEUE_READINGS', default: '200000', meaning: 'readings queued before ingest answers 503 / pauses MQTT' },
+  { name: 'RATE_LIMIT_SIGNIN_ADDRESS', default: '60', meaning: 'sign-ins per minute from one client address, per node (0: off)' },
+  { name: 'RATE_LIMIT_SIGNIN_ACCOUNT', default: '10', meaning: 'sign-ins per minute for one username, per node (0: off)' },
+  { name: 'RATE_LIMIT_INTAKE_ADDRESS', default: '120', meaning: 'citizen reports and Open311 requests per minute from one client address, per node (0: off)' },
+  { name: 'RATE_LIMIT_INTAKE_REPORTER', default: '30', meaning: 'reports per minute from one citizen account or Open311 key, per node (0: off)' },
 ];

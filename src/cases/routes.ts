@@ -7,10 +7,11 @@ import { allow, principalOf, SECURED, STAFF } from '../http/auth.ts';
 import { unitDirectory } from '../org/directory.ts';
 import { Problem } from '../http/errors.ts';
 import { DivisionCode, problems } from '../http/schemas.ts';
+import { clientOf, limit } from '../http/rate-limit.ts';
 import { APPEAL_TYPES, CHANNELS, URGENCIES } from './model.ts';
 import * as service from './service.ts';
 import { casesToCsv } from './csv.ts';
-import { detectImage, MAX_PHOTO_BYTES } from './photos.ts';
+import { detectImage, MAX_PHOTO_BYTES, stripMetadata } from './photos.ts';
 import * as store from './store.ts';
 import * as map from './map.ts';
 import { ACTION_ZH, CASE_STATUSES, type CaseAction, type Command } from './workflow.ts';
@@ -168,10 +169,12 @@ export async function caseRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       tags: ['cases'], summary: 'Report a problem (上报); a retry with the same Idempotency-Key returns the same case', security: SECURED,
       headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 8, maxLength: 100, pattern: '^[A-Za-z0-9_.:-]+$' })) }),
       body: IntakeSchema,
-      response: { 201: CaseSchema, 200: CaseSchema, ...problems(400, 401, 409, 413, 415, 422) },
+      response: { 201: CaseSchema, 200: CaseSchema, ...problems(400, 401, 409, 413, 415, 422, 429) },
     },
   }, async (request, reply) => {
     const principal = principalOf(request);
+    // Residents' reports are public intake; staff report from work and are not limited.
+    if (principal.user.role === 'citizen') limit(reply, [[app.rateLimits.intakeAddress, clientOf(request)], [app.rateLimits.intakeReporter, `user:${principal.user.id}`]]);
     const body = request.body as Record<string, unknown> & { location: { lon: number; lat: number; crs?: 'wgs84' | 'gcj02' } };
     const staff = principal.user.role !== 'citizen';
     const input: service.IntakeInput = {
@@ -315,7 +318,7 @@ export async function caseRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
   app.post('/photos', {
     preHandler: allow(app),
     schema: {
-      tags: ['cases'], summary: 'Upload a photo (JPEG, PNG or WebP body, ≤ 5 MB); returns its content hash to attach to reports and actions', security: SECURED,
+      tags: ['cases'], summary: 'Upload a photo (JPEG, PNG or WebP body, ≤ 5 MB, checked by content); metadata such as EXIF and GPS is removed; returns the hash of the stored copy to attach to reports and actions', security: SECURED,
       response: { 201: Type.Object({ hash: PhotoHash, mime: Type.String(), size: Type.Integer() }), ...problems(400, 401, 413, 415) },
     },
   }, async (request, reply) => {
@@ -323,9 +326,10 @@ export async function caseRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     if (!Buffer.isBuffer(body) || body.length === 0) throw new Problem('CY_UNSUPPORTED_MEDIA_TYPE', 'send the image bytes with content-type image/jpeg, image/png or image/webp');
     const mime = detectImage(body);
     if (!mime) throw new Problem('CY_UNSUPPORTED_MEDIA_TYPE', 'the body is not a JPEG, PNG or WebP image');
-    const hash = createHash('sha256').update(body).digest('hex');
-    await store.savePhoto(ctx.db, { hash, mime, data: body, uploadedBy: principalOf(request).user.id, at: ctx.clock() });
-    return reply.status(201).send({ hash, mime, size: body.length });
+    const clean = stripMetadata(body, mime);
+    const hash = createHash('sha256').update(clean).digest('hex');
+    await store.savePhoto(ctx.db, { hash, mime, data: clean, uploadedBy: principalOf(request).user.id, at: ctx.clock() });
+    return reply.status(201).send({ hash, mime, size: clean.length });
   });
 
   app.get('/photos/:hash', {

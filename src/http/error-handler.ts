@@ -11,6 +11,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'CY_MALFORMED_BODY',
   FST_ERR_CTP_INVALID_TYPE: 'CY_UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_BAD_URL: 'CY_VALIDATION',
+  FST_ERR_MAX_PARAM_LENGTH: 'CY_URI_TOO_LONG',
   FST_ERR_ASYNC_CONSTRAINT: 'CY_VALIDATION',
 };
 
@@ -27,7 +28,7 @@ export function toProblem(error: FastifyError | Error): Problem | undefined {
   if (fe.code && FASTIFY_CODES[fe.code]) return new Problem(FASTIFY_CODES[fe.code], fe.message);
   if (error instanceof SyntaxError) return new Problem('CY_MALFORMED_BODY', error.message);
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const byStatus: Record<number, ErrorCode> = { 401: 'CY_UNAUTHENTICATED', 404: 'CY_NOT_FOUND', 405: 'CY_METHOD_NOT_ALLOWED', 413: 'CY_PAYLOAD_TOO_LARGE', 415: 'CY_UNSUPPORTED_MEDIA_TYPE', 429: 'CY_RATE_LIMITED' };
+    const byStatus: Record<number, ErrorCode> = { 401: 'CY_UNAUTHENTICATED', 404: 'CY_NOT_FOUND', 405: 'CY_METHOD_NOT_ALLOWED', 413: 'CY_PAYLOAD_TOO_LARGE', 414: 'CY_URI_TOO_LONG', 415: 'CY_UNSUPPORTED_MEDIA_TYPE', 429: 'CY_RATE_LIMITED' };
     return new Problem(byStatus[fe.statusCode] ?? 'CY_VALIDATION', fe.message);
   }
   return undefined;
@@ -38,6 +39,29 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
     .status(problem.status)
     .type('application/problem+json; charset=utf-8')
     .send(problemBody(problem, request.url.split('?')[0], request.id));
+}
+
+/**
+ * Text PostgreSQL cannot store: U+0000 in any string of the query, path or body. Refused at
+ * the edge as a validation error, instead of failing deep inside a query.
+ */
+export function rejectNulCharacters(request: FastifyRequest): void {
+  for (const [part, value] of [['querystring', request.query], ['params', request.params], ['body', request.body]] as const) {
+    const at = nulPointer(value, `/${part}`, 0);
+    if (at !== undefined) throw new Problem('CY_VALIDATION', `${at}: must not contain the NUL character (U+0000)`, [{ pointer: at, message: 'contains U+0000' }]);
+  }
+}
+
+function nulPointer(value: unknown, pointer: string, depth: number): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? pointer : undefined;
+  if (!value || typeof value !== 'object' || depth > 32 || Buffer.isBuffer(value)) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const path = `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if (key.includes('\u0000')) return path;
+    const found = nulPointer(item, path, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** `fallback` may answer requests no route matched (the web console's files) before the 404. */

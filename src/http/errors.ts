@@ -14,6 +14,7 @@ export const ERRORS = {
   CY_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   CY_CONFLICT: { status: 409, title: 'Conflicts with the current state' },
   CY_PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  CY_URI_TOO_LONG: { status: 414, title: 'A path segment is too long' },
   CY_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
   CY_OUT_OF_AREA: { status: 422, title: 'Location is outside the city' },
   CY_UNPROCESSABLE: { status: 422, title: 'Request cannot be processed' },

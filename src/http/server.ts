@@ -3,15 +3,18 @@
  * ids, security headers, OpenAPI and its interactive docs. Features add their routes.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app.ts';
-import { installErrorHandling } from './error-handler.ts';
+import { installErrorHandling, rejectNulCharacters, sendProblem, toProblem } from './error-handler.ts';
+import { Problem } from './errors.ts';
 import { validatorCompiler } from './validation.ts';
 import { ProblemSchema } from './schemas.ts';
 import { authPlugin } from './auth.ts';
+import { undeclaredRoutes } from './access-policy.ts';
+import { TokenBuckets } from './rate-limit.ts';
 import { systemRoutes } from './system-routes.ts';
 import { orgRoutes } from '../org/routes.ts';
 import { divisionRoutes } from '../divisions/routes.ts';
@@ -21,6 +24,7 @@ import { slaRoutes } from '../sla/routes.ts';
 import { notifyRoutes } from '../notify/routes.ts';
 import { routingRoutes } from '../routing/routes.ts';
 import { open311Routes } from '../open311/routes.ts';
+import { formatOf, sendErrors } from '../open311/format.ts';
 import { triageRoutes } from '../triage/routes.ts';
 import { consoleFiles } from './static.ts';
 import { sensingRoutes } from '../sensing/routes.ts';
@@ -28,9 +32,48 @@ import { alarmRoutes } from '../sensing/alarm-routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Query parameters that carry credentials (the event stream's token, Open311 keys): never logged. */
+const SECRET_QUERY = /([?&](?:access_token|api_key|token|password|secret)=)[^&#]*/gi;
+export const redactUrl = (url: string) => url.replace(SECRET_QUERY, '$1[redacted]');
+
+/** Field names whose values are never written to the log, wherever they appear in a logged object. */
+const SECRET_FIELDS = ['password', 'passwordHash', 'token', 'secret', 'key', 'apiKey', 'api_key', 'authorization'];
+
+/** The request log line: method, url without credentials, client; never headers or bodies. */
+function requestLog(req: FastifyRequest): Record<string, unknown> {
+  return { method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+}
+
+export interface RegisteredRoute { method: string; url: string }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route as registered (method, full url), for the access policy check. */
+    routeTable: readonly RegisteredRoute[];
+    /** This node's rate limits on sign-in and public intake. */
+    rateLimits: Readonly<Record<'signInAddress' | 'signInAccount' | 'intakeAddress' | 'intakeReporter', TokenBuckets>>;
+  }
+}
+
+/** Headers every answer carries; the interactive docs need to frame and script themselves. */
+function securityHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('referrer-policy', 'no-referrer');
+  if (!request.url.startsWith('/docs')) {
+    reply.header('x-frame-options', 'DENY');
+    // The console's pages and assets (static.ts) set their own policy and caching.
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  }
+}
+
 export async function buildServer(ctx: AppContext) {
   const app = Fastify({
-    loggerInstance: ctx.log as FastifyBaseLogger,
+    loggerInstance: ctx.log.child({}, {
+      serializers: { req: requestLog },
+      redact: { paths: [...SECRET_FIELDS, ...SECRET_FIELDS.map((f) => `*.${f}`)], censor: '[redacted]' },
+    }) as FastifyBaseLogger,
     bodyLimit: ctx.config.bodyLimit,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -39,22 +82,36 @@ export async function buildServer(ctx: AppContext) {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // A path the router cannot even decode (bad percent-encoding, an over-long segment) is
+    // answered before any route: in the same formats as every other refusal.
+    frameworkErrors: (error, request, reply) => {
+      securityHeaders(request, reply);
+      const problem = toProblem(error) ?? new Problem('CY_VALIDATION', error.message);
+      if (request.url.startsWith('/open311/v2')) return sendErrors(reply, formatOf(request), 400, [problem.message]);
+      return sendProblem(reply, request, problem);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const routeTable: RegisteredRoute[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
+  });
+
+  const rates = ctx.config.rateLimits;
+  const now = () => ctx.clock().getTime();
+  app.decorate('rateLimits', {
+    signInAddress: new TokenBuckets('sign-in', { perMinute: rates.signInPerAddress }, now),
+    signInAccount: new TokenBuckets('sign-in', { perMinute: rates.signInPerAccount }, now),
+    intakeAddress: new TokenBuckets('intake', { perMinute: rates.intakePerAddress }, now),
+    intakeReporter: new TokenBuckets('intake', { perMinute: rates.intakePerReporter }, now),
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app, consoleFiles());
 
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    if (!request.url.startsWith('/docs')) {
-      reply.header('x-frame-options', 'DENY');
-      // The console's pages and assets (static.ts) set their own policy and caching.
-      if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
-      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    }
-  });
+  app.addHook('onSend', async (request, reply) => securityHeaders(request, reply));
+  app.addHook('preValidation', async (request) => rejectNulCharacters(request));
 
   await app.register(swagger, {
     openapi: {
@@ -105,6 +162,8 @@ export async function buildServer(ctx: AppContext) {
   await app.register(alarmRoutes, { ctx, prefix: '/api/v1' });
   await app.register(open311Routes, { ctx });
   await app.ready();
+  const undeclared = undeclaredRoutes(routeTable);
+  if (undeclared.length) ctx.log.warn({ routes: undeclared }, 'routes without a line in src/http/access-policy.ts');
   return app;
 }
 

@@ -20,8 +20,8 @@ const ITEM_NAMES: Readonly<Record<string, string>> = {
   errors: 'error', endpoints: 'endpoint', formats: 'format',
 };
 
-/** HTTP statuses the spec allows: 400 for any request that cannot be fulfilled, 403 for the api_key, 404 for what does not exist. */
-export type Open311Status = 400 | 403 | 404;
+/** HTTP statuses the spec allows: 400 for any request that cannot be fulfilled, 403 for the api_key, 404 for what does not exist; and 429 when an app or address sends too fast. */
+export type Open311Status = 400 | 403 | 404 | 429;
 
 /** A refusal in the spec's terms; `description` is shown to the app's user. */
 export class Open311Error extends Error {

@@ -9,6 +9,7 @@ import type { AppContext } from '../app.ts';
 import { allow, principalOf, SECURED } from '../http/auth.ts';
 import { toProblem } from '../http/error-handler.ts';
 import { problems } from '../http/schemas.ts';
+import { clientOf, limit } from '../http/rate-limit.ts';
 import { formatOf, isFormat, Open311Error, sendErrors, sendResource, type Format, type Open311Status } from './format.ts';
 import * as keys from './keys.ts';
 import { parseW3c, type RequestStatus } from './requests.ts';
@@ -60,6 +61,7 @@ const ERROR_MEANING: Record<Open311Status, string> = {
   400: 'Missing or invalid parameters, or a request that cannot be fulfilled',
   403: 'Missing or invalid api_key',
   404: 'No such service, request, token or format',
+  429: 'Too many requests from this app or address: retry after the Retry-After header\'s seconds',
 };
 
 /** Responses in both formats, for the OpenAPI document. */
@@ -190,7 +192,7 @@ function toOpen311(error: FastifyError | Error, request: FastifyRequest): Open31
   if (fe.validation) return new Open311Error(400, describeValidation(fe));
   const problem = toProblem(error);
   if (problem && problem.status < 500) {
-    const status: Open311Status = problem.status === 404 ? 404 : problem.status === 401 || problem.status === 403 ? 403 : 400;
+    const status: Open311Status = problem.status === 404 || problem.status === 429 ? problem.status : problem.status === 401 || problem.status === 403 ? 403 : 400;
     return new Open311Error(status, problem.code === 'CY_UNSUPPORTED_MEDIA_TYPE' ? 'send the request as application/x-www-form-urlencoded (or application/json), UTF-8' : problem.message);
   }
   // The spec answers a failure inside the server with 400 ("General service error") too.
@@ -302,11 +304,12 @@ async function georeportApi(app: FastifyInstance, { ctx }: { ctx: AppContext }) 
       response: responses({
         201: Type.Array(ReceiptSchema, { description: 'The request was created; service_request_id is the case number' }),
         200: Type.Array(ReceiptSchema, { description: 'A retry with the same Idempotency-Key: the request created first' }),
-      }, [400, 403, 404]),
+      }, [400, 403, 404, 429]),
     },
   }, async (request, reply) => {
     const body = request.body as RequestBodyValue;
     const key = presentedKeys.get(request)!;
+    limit(reply, [[app.rateLimits.intakeAddress, clientOf(request)], [app.rateLimits.intakeReporter, `open311:${key.id}`]]);
     const num = (v: number | string | undefined) => (v === undefined ? undefined : Number(v));
     const { receipt, replayed } = await service.submitRequest(ctx, key, {
       serviceCode: body.service_code, lat: num(body.lat), long: num(body.long), crs: body.crs ?? 'wgs84',

@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../app.ts';
 import { allow, bearerToken, principalOf, SECURED, STAFF } from '../http/auth.ts';
 import { Limit, problems } from '../http/schemas.ts';
+import { clientOf, limit } from '../http/rate-limit.ts';
 import { ROLES } from './model.ts';
 import * as service from './service.ts';
 
@@ -32,10 +33,11 @@ export async function orgRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext
     schema: {
       tags: ['auth'], summary: 'Sign in with username and password; returns an opaque bearer token',
       body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Password }, { additionalProperties: false }),
-      response: { 200: Type.Object({ token: Type.String(), expiresAt: Type.String({ format: 'date-time' }), user: UserSchema, unit: Type.Union([UnitSchema, Type.Null()]) }), ...problems(400, 401, 423) },
+      response: { 200: Type.Object({ token: Type.String(), expiresAt: Type.String({ format: 'date-time' }), user: UserSchema, unit: Type.Union([UnitSchema, Type.Null()]) }), ...problems(400, 401, 423, 429) },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const body = request.body as { username: string; password: string };
+    limit(reply, [[app.rateLimits.signInAddress, clientOf(request)], [app.rateLimits.signInAccount, `user:${body.username.toLowerCase()}`]]);
     const result = await service.login(ctx, body.username, body.password, request.id);
     return { ...result, expiresAt: result.expiresAt.toISOString() };
   });

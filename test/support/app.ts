@@ -3,8 +3,8 @@
  * The clock is adjustable so time-dependent behaviour is tested without waiting.
  */
 import { afterAll } from 'vitest';
-import { pino } from 'pino';
-import { loadConfig } from '../../src/config.ts';
+import { pino, type Logger } from 'pino';
+import { loadConfig, type RateLimits } from '../../src/config.ts';
 import { makeContext, type AppContext } from '../../src/app.ts';
 import { CityModel } from '../../src/divisions/city-model.ts';
 import { buildServer, type ChengyunServer } from '../../src/http/server.ts';
@@ -25,16 +25,21 @@ export interface TestApp {
 
 let cityCache: Promise<CityModel> | undefined;
 
-export async function startTestApp(options: { now?: string } = {}): Promise<TestApp> {
+/** Abuse limits are off in tests unless a test asks for them: suites sign in and report far faster than people. */
+const NO_LIMITS: RateLimits = { signInPerAddress: 0, signInPerAccount: 0, intakePerAddress: 0, intakePerReporter: 0 };
+
+export interface TestAppOptions { now?: string; log?: Logger; rateLimits?: RateLimits }
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const clone = await cloneTemplate();
-  const config = { ...loadConfig({}), databaseUrl: clone.databaseUrl, dataDir: clone.dataDir ?? '', logLevel: 'silent' as const };
+  const config = { ...loadConfig({}), databaseUrl: clone.databaseUrl, dataDir: clone.dataDir ?? '', logLevel: 'silent' as const, rateLimits: options.rateLimits ?? NO_LIMITS };
   const db = await openDb({ databaseUrl: clone.databaseUrl, dataDir: clone.dataDir });
   await migrate(db);
   // The city model is the same in every clone; loading it once per worker saves seconds per file.
   cityCache ??= CityModel.load(db);
   const city = await cityCache;
   let now = new Date(options.now ?? '2026-11-20T02:00:00Z');
-  const ctx = makeContext({ config, db, city, log: pino({ level: 'silent' }), clock: () => new Date(now) });
+  const ctx = makeContext({ config, db, city, log: options.log ?? pino({ level: 'silent' }), clock: () => new Date(now) });
   const server = await buildServer(ctx);
   const tokens = new Map<string, string>();
   const app: TestApp = {
@@ -64,7 +69,7 @@ export async function startTestApp(options: { now?: string } = {}): Promise<Test
 }
 
 /** Starts an app for the current test file and closes it after the file. */
-export async function useTestApp(options: { now?: string } = {}): Promise<TestApp> {
+export async function useTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const app = await startTestApp(options);
   afterAll(() => app.close());
   return app;
