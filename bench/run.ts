@@ -9,9 +9,11 @@ import { basename, join } from 'node:path';
 
 const dir = import.meta.dirname;
 const wanted = process.argv.slice(2);
+/** Long runs that go only when named: `npm run bench -- soak`. */
+const ON_REQUEST = new Set(['soak.ts']);
 const benches = readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.startsWith('_'))
-  .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
+  .filter((f) => (wanted.length === 0 ? !ON_REQUEST.has(f) : wanted.some((w) => f.includes(w))))
   .sort();
 
 mkdirSync(join(dir, 'results'), { recursive: true });
