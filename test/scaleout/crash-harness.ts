@@ -84,12 +84,13 @@ export async function runCrashHarness(o: CrashOptions): Promise<CrashReport> {
       await sleep(100);
     }
   };
-  const clients = Array.from({ length: o.clients }, async (_, c) => {
+  // Promise.all at once, so a refused report fails the run instead of floating unhandled.
+  const clients = Promise.all(Array.from({ length: o.clients }, async (_, c) => {
     while (running) {
       await report(c);
       await sleep(o.pauseMs);
     }
-  });
+  }));
 
   let timersMadeDue = 0;
   const restartMs: number[] = [];
@@ -114,7 +115,7 @@ export async function runCrashHarness(o: CrashOptions): Promise<CrashReport> {
   }
   // Let the last restart fire what is due, then stop cleanly.
   running = false;
-  await Promise.all(clients);
+  await clients;
   await sleep(6_000);
   node.child.kill('SIGTERM');
   await node.exited;
