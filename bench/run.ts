@@ -15,9 +15,11 @@ import type { Figure } from './_support.ts';
 const dir = import.meta.dirname;
 const results = join(dir, 'results');
 const wanted = process.argv.slice(2);
+/** Long runs that go only when named: `npm run bench -- soak`. */
+const ON_REQUEST = new Set(['soak.ts']);
 const benches = readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.startsWith('_'))
-  .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
+  .filter((f) => (wanted.length === 0 ? !ON_REQUEST.has(f) : wanted.some((w) => f.includes(w))))
   .sort();
 
 interface Outcome { benchmark: string; status: 'ok' | 'failed' | 'no figures'; exitCode: number | null; seconds: number; figures: Figure[] }
