@@ -201,9 +201,16 @@ async function alarmLatencyProbe(api: Api, token: string, gateways: Gateway[]): 
   };
 }
 
+/** Readings stored so far by the counters; a slow answer from a saturated server repeats the previous figure. */
+let lastAccepted = 0;
 async function acceptedSoFar(api: Api, token: string): Promise<number> {
-  const stats = await api.json<{ sources: { accepted: number }[] }>('GET', '/api/v1/ingest/stats', token);
-  return stats.sources.reduce((s, x) => s + x.accepted, 0);
+  try {
+    const stats = await api.json<{ sources: { accepted: number }[] }>('GET', '/api/v1/ingest/stats', token);
+    lastAccepted = stats.sources.reduce((s, x) => s + x.accepted, 0);
+  } catch {
+    // 408 or 503 while saturated: keep the last figure.
+  }
+  return lastAccepted;
 }
 
 async function httpRun(server: ServerProcess, gateways: Gateway[], make: (g: Gateway, n: number) => string): Promise<Rate> {
