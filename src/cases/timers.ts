@@ -4,7 +4,7 @@
  * that records their effect, so each fires exactly once across restarts and nodes.
  */
 import type { AppContext } from '../app.ts';
-import { appendAudit } from '../audit/index.ts';
+import { appendAudit, chainOf } from '../audit/index.ts';
 import { notifyUsers } from '../notify/index.ts';
 import { districtCenterId } from './access.ts';
 import * as store from './store.ts';
@@ -16,7 +16,12 @@ export async function fireDueTimers(ctx: AppContext, batch = 100): Promise<numbe
   const now = ctx.clock();
   const published: { caseId: string; kind: string }[] = [];
   const fired = await ctx.db.transaction(async (tx) => {
-    const timers = await store.claimDueTimers(tx, now, batch);
+    // Audit chain heads are taken in ascending order (a case's timers stay in due order), so two
+    // workers firing batches that touch the same chains queue instead of deadlocking.
+    const timers = (await store.claimDueTimers(tx, now, batch))
+      .map((timer) => ({ timer, chain: chainOf('case', timer.caseId) }))
+      .sort((a, b) => a.chain - b.chain)
+      .map(({ timer }) => timer);
     for (const timer of timers) {
       const c = await store.getCase(tx, timer.caseId);
       if (!c) continue;

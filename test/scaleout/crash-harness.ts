@@ -6,6 +6,7 @@
  * every acknowledged report is stored exactly once, every due timer fired exactly once
  * (supervision, timeline, audit), and the audit chain verifies.
  */
+import http from 'node:http';
 import { verifyAuditLog } from '../../src/audit/index.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { openDb } from '../../src/storage/db.ts';
@@ -20,7 +21,9 @@ export interface CrashOptions {
   clients: number;
   /** Pause between a client's reports. */
   pauseMs: number;
-  /** A kill comes this long (uniformly) after the server is up. */
+  /** Reports the restarted server acknowledges before the next kill may come. */
+  acksBetweenKills: number;
+  /** Then the kill comes this much later (uniformly), so it lands at any point of a request. */
   upMs: [number, number];
   /** Timers made due while the server is down, each time. */
   timersPerKill: number;
@@ -58,6 +61,8 @@ export async function runCrashHarness(o: CrashOptions): Promise<CrashReport> {
   const outline = (await call(node.base, 'GET', '/api/v1/divisions/500103003/geometry', undefined, operator)).json<{ geometry: never }>().geometry;
   const points = Array.from({ length: 20 }, (_, i) => pointInside(outline, i));
 
+  // A fresh connection per report: a pooled socket of the killed process must not be reused.
+  const agent = new http.Agent({ keepAlive: false });
   const acked = new Map<string, string>();
   let replayed = 0;
   let retries = 0;
@@ -70,7 +75,7 @@ export async function runCrashHarness(o: CrashOptions): Promise<CrashReport> {
     const [lon, lat] = points[serial % points.length];
     for (let attempt = 0; ; attempt++) {
       try {
-        const res = await call(node.base, 'POST', '/api/v1/cases', { categoryCode: 'E0102', description: DESCRIPTION(key), location: { lon, lat } }, { ...citizen, 'idempotency-key': key });
+        const res = await call(node.base, 'POST', '/api/v1/cases', { categoryCode: 'E0102', description: DESCRIPTION(key), location: { lon, lat } }, { ...citizen, 'idempotency-key': key }, agent);
         if (res.status === 201 || res.status === 200) {
           acked.set(key, res.json<{ id: string }>().id);
           if (res.status === 200) replayed++;
@@ -95,6 +100,8 @@ export async function runCrashHarness(o: CrashOptions): Promise<CrashReport> {
   let timersMadeDue = 0;
   const restartMs: number[] = [];
   for (let k = 0; k < o.kills; k++) {
+    const before = acked.size;
+    while (acked.size < before + o.acksBetweenKills) await sleep(20);
     await sleep(o.upMs[0] + random() * (o.upMs[1] - o.upMs[0]));
     node.child.kill('SIGKILL');
     await node.exited;
