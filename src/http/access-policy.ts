@@ -7,20 +7,26 @@
  *
  *   who    public     anyone (answers carry nothing of a jurisdiction)
  *          api-key    anyone presenting a valid Open311 API key
+ *          device     a sensor or gateway presenting its own credentials (`Authorization: Device
+ *                     <sensor>:<secret>` or `Gateway <gateway>:<secret>`); a bearer token, whoever
+ *                     holds it, is no such credential (401)
  *          signed-in  any valid bearer token, citizens included
  *          Role[]     signed-in with one of these roles (others get 403)
  *   scope  none       nothing jurisdictional in the path; lists are filtered to your reach
- *          area       the resource in the path lies in a jurisdiction: outside yours it is 404,
- *                     exactly like a missing id (citizens: their own reports; departments:
- *                     the cases they handle)
+ *          area       the resource in the path (or the division the query names) lies in a
+ *                     jurisdiction: outside yours it is 404, exactly like a missing id (citizens:
+ *                     their own reports; departments: the cases they handle, the sensors and
+ *                     alarms their unit owns)
+ *          overview   the division the query names lies in the caller's area (a center's streets):
+ *                     elsewhere 404, as a missing one; departments have no area, so 404 for them
  *          city       only users of the city center (市级中心); elsewhere 403
  */
 import type { Role } from '../org/model.ts';
 import { CASE_ACTIONS } from '../cases/workflow.ts';
 import { actionPath } from '../cases/routes.ts';
 
-export type Audience = 'public' | 'api-key' | 'signed-in' | readonly Role[];
-export type Scope = 'none' | 'area' | 'city';
+export type Audience = 'public' | 'api-key' | 'device' | 'signed-in' | readonly Role[];
+export type Scope = 'none' | 'area' | 'overview' | 'city';
 export interface AccessRule { who: Audience; scope: Scope }
 
 const STAFF: readonly Role[] = ['grid_worker', 'handler', 'operator', 'supervisor', 'admin'];
@@ -66,6 +72,9 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'POST /api/v1/cases': rule('signed-in'),
   'GET /api/v1/cases': rule('signed-in'),
   'GET /api/v1/cases/export.csv': rule(STAFF),
+  // Within your reach: staff asking for a division outside their jurisdiction get 404; residents, their own reports wherever they are.
+  'GET /api/v1/cases/map-points': rule('signed-in'),
+  'GET /api/v1/cases/stats': rule('signed-in'),
   'GET /api/v1/cases/:id': rule('signed-in', 'area'),
   'GET /api/v1/cases/by-number/:number': rule('signed-in', 'area'),
   'GET /api/v1/cases/:id/timeline': rule('signed-in', 'area'),
@@ -89,6 +98,37 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'DELETE /api/v1/responsibility-rules/:id': rule(ADMIN, 'area'),
   'POST /api/v1/triage/classify': rule(STAFF),
   'GET /api/v1/triage/models': rule(STAFF),
+  'POST /api/v1/triage/suggest': rule('signed-in'),
+  'GET /api/v1/triage/duplicates': rule(STAFF),
+  'POST /api/v1/triage/duplicates/:id/confirm': rule(STAFF, 'area'),
+  'POST /api/v1/triage/duplicates/:id/dismiss': rule(STAFF, 'area'),
+  'GET /api/v1/hotspots': rule(STAFF, 'overview'),
+  'GET /api/v1/demand-map': rule(STAFF, 'overview'),
+  // lifeline sensing (生命线): sensors, assets and gateways, ingest, alarms and their rules, vital signs
+  'GET /api/v1/sensor-types': rule(STAFF),
+  'GET /api/v1/sensors': rule(STAFF),
+  'GET /api/v1/sensors/:id': rule(STAFF, 'area'),
+  'GET /api/v1/sensors/:id/readings': rule(STAFF, 'area'),
+  'POST /api/v1/sensors': rule(ADMIN),
+  'POST /api/v1/sensors/import': rule(ADMIN),
+  'GET /api/v1/assets': rule(STAFF),
+  'POST /api/v1/assets': rule(ADMIN),
+  'GET /api/v1/gateways': rule(STAFF),
+  'POST /api/v1/gateways': rule(ADMIN),
+  'POST /api/v1/ingest/readings': rule('device'),
+  'GET /api/v1/ingest/stats': rule(STAFF),
+  'GET /api/v1/alarms': rule(STAFF),
+  'GET /api/v1/alarms/:id': rule(STAFF, 'area'),
+  'POST /api/v1/alarms/:id/acknowledge': rule(STAFF, 'area'),
+  'POST /api/v1/alarms/:id/comment': rule(STAFF, 'area'),
+  'POST /api/v1/alarms/:id/assign': rule(STAFF, 'area'),
+  'POST /api/v1/alarms/:id/clear': rule(STAFF, 'area'),
+  'GET /api/v1/alarm-rules': rule(STAFF),
+  'GET /api/v1/alarm-rules/:id/versions': rule(STAFF),
+  // A type default is the city administrators'; an override, the administrators' of its sensor's or asset's area.
+  'PUT /api/v1/alarm-rules': rule(ADMIN),
+  'GET /api/v1/vital-signs': rule(STAFF, 'area'),
+  'GET /api/v1/vital-signs/series': rule(STAFF, 'area'),
   // live events, inbox, webhooks
   'GET /api/v1/events/stream': rule('signed-in'),
   'GET /api/v1/inbox': rule('signed-in'),

@@ -208,7 +208,8 @@ export async function registerAsset(
   const jurisdiction = jurisdictionOf(principal, ctx.city);
   const place = locate(ctx, input.lon, input.lat, input.crs);
   if (typeof place === 'string') throw new Problem('CY_OUT_OF_AREA', place);
-  if (!jurisdiction.covers(place.streetCode, ctx.today())) throw new Problem('CY_FORBIDDEN', 'the asset lies outside your jurisdiction');
+  // As for sensors: a place outside your jurisdiction is bad input (422), not a role you lack (403).
+  if (!jurisdiction.covers(place.streetCode, ctx.today())) throw new Problem('CY_UNPROCESSABLE', 'location is outside your jurisdiction');
   const owner = units.get(input.ownerUnitId);
   if (!owner || !jurisdiction.seesUnit(owner, ctx.today())) throw new Problem('CY_UNPROCESSABLE', `unknown owner unit ${input.ownerUnitId}`);
   const id = input.id ?? ctx.newId('ast');

@@ -19,7 +19,8 @@ const fx = await makeFixtures(app);
 const operations = new Map(operationsOf((await app.server.inject({ url: '/docs/json' })).json())
   .map((op) => [routeKey(op.method, op.path.replace(/\{([^}]+)\}/g, ':$1')), op]));
 
-interface Who { name: string; username: string | null; role: Role | null; tier: Tier | null }
+/** `department`: a unit that handles cases (职能部门), not a center: it has cases, not an area. */
+interface Who { name: string; username: string | null; role: Role | null; tier: Tier | null; department?: boolean }
 const PRINCIPALS: readonly Who[] = [
   { name: 'anonymous', username: null, role: null, tier: null },
   { name: 'citizen', username: 'citizen', role: 'citizen', tier: null },
@@ -27,7 +28,7 @@ const PRINCIPALS: readonly Who[] = [
   { name: 'street operator', username: 'jiefangbei.operator', role: 'operator', tier: 'street' },
   { name: 'district operator', username: 'yuzhong.operator', role: 'operator', tier: 'district' },
   { name: 'district admin', username: 'yuzhong.admin', role: 'admin', tier: 'district' },
-  { name: 'handler unit', username: 'yuzhong.cg', role: 'handler', tier: 'district' },
+  { name: 'handler unit', username: 'yuzhong.cg', role: 'handler', tier: 'district', department: true },
   { name: 'city operator', username: 'city.operator', role: 'operator', tier: 'city' },
   { name: 'city supervisor', username: 'city.supervisor', role: 'supervisor', tier: 'city' },
   { name: 'city admin', username: 'admin', role: 'admin', tier: 'city' },
@@ -38,11 +39,13 @@ type Expected = 'allowed' | 401 | 403 | 404;
 
 /** What the declaration says this user gets on this side of the line. */
 function expected(rule: AccessRule, who: Who, side: SideName): Expected {
-  if (rule.who === 'public' || rule.who === 'api-key') return 'allowed';
+  // Open311 keys and device credentials travel in the request itself, whoever else the caller is.
+  if (rule.who === 'public' || rule.who === 'api-key' || rule.who === 'device') return 'allowed';
   if (!who.role) return 401;
   if (Array.isArray(rule.who) && !rule.who.includes(who.role)) return 403;
   if (rule.scope === 'city' && who.tier !== 'city') return 403;
   if (rule.scope === 'area' && side === 'other' && who.tier !== 'city') return 404;
+  if (rule.scope === 'overview' && (who.department || (side === 'other' && who.tier !== 'city'))) return 404;
   return 'allowed';
 }
 
@@ -71,6 +74,10 @@ function pathValue(url: string, name: string, side: Side, sideName: SideName, fi
     if (url.includes('/sla/policies/')) return fixtures.policyId;
     if (url.includes('/responsibility-rules/')) return rules[sideName];
     if (url.includes('/open311/keys/')) return fixtures.apiKeyId;
+    if (url.includes('/sensors/')) return side.sensorId;
+    if (url.includes('/alarms/')) return side.alarmId;
+    if (url.includes('/triage/duplicates/')) return side.duplicateId;
+    if (url.includes('/alarm-rules/')) return 'gas_lel.threshold';
     return 'ntf_00000000-0000-7000-8000-000000000000';
   }
   const byName: Record<string, string> = {
@@ -80,10 +87,15 @@ function pathValue(url: string, name: string, side: Side, sideName: SideName, fi
   return byName[name] ?? 'x';
 }
 
+const unique = () => Math.random().toString(36).slice(2, 10);
+type Given = { query?: Record<string, string>; body?: unknown; headers?: Record<string, string> };
+
 /** Query and body values that pass validation, so the guard (which runs after it) decides. */
-function requestValues(key: string, side: Side): { query?: Record<string, string>; body?: unknown } | undefined {
+function requestValues(key: string, side: Side): Given | undefined {
   const [lon, lat] = side.point;
-  const fixed: Record<string, { query?: Record<string, string>; body?: unknown }> = {
+  const division = { division: side.divisionCode };
+  const now = app.ctx.clock().getTime();
+  const fixed: Record<string, Given> = {
     'GET /api/v1/geo/lookup': { query: { lon: String(lon), lat: String(lat) } },
     'GET /api/v1/responsibility-rules/resolve': { query: { category: 'E0102', lon: String(lon), lat: String(lat) } },
     'GET /api/v1/sla/calendar': { query: { from: '2026-12-01', to: '2026-12-31' } },
@@ -103,6 +115,29 @@ function requestValues(key: string, side: Side): { query?: Record<string, string
     'POST /api/v1/open311/keys': { body: { name: `matrix ${Math.random().toString(36).slice(2, 8)}` } },
     'POST /open311/v2/requests.:format': { body: { api_key: fx.apiKey, service_code: 'E0102', lat, long: lon, description: '矩阵' } },
     'POST /api/v1/auth/login': { body: { username: 'citizen', password: 'chengyun2026' } },
+    'GET /api/v1/cases/map-points': { query: division },
+    'GET /api/v1/cases/stats': { query: division },
+    'GET /api/v1/demand-map': { query: division },
+    'GET /api/v1/hotspots': { query: division },
+    'GET /api/v1/vital-signs': { query: division },
+    'GET /api/v1/vital-signs/series': { query: { ...division, from: new Date(now - 86_400_000).toISOString(), to: new Date(now).toISOString() } },
+    'POST /api/v1/triage/suggest': { body: { text: '路灯不亮了' } },
+    'POST /api/v1/triage/duplicates/:id/confirm': { body: { note: '矩阵' } },
+    'POST /api/v1/triage/duplicates/:id/dismiss': { body: { reason: '矩阵' } },
+    'POST /api/v1/sensors': { body: { code: `MX-${unique()}`, type: 'gas_lel', lon, lat } },
+    'POST /api/v1/sensors/import': {
+      body: { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [lon, lat] }, properties: { code: `MX-${unique()}`, type: 'gas_lel' } }] },
+    },
+    'POST /api/v1/assets': { body: { type: 'pipe_segment', name: '矩阵管段', lon, lat, ownerUnitId: side.unitId } },
+    'POST /api/v1/gateways': { body: { code: `GW-${unique()}`, name: '矩阵网关', ownerUnitId: side.unitId } },
+    'POST /api/v1/ingest/readings': { headers: { authorization: `Device ${side.sensorId}:${side.sensorSecret}` }, body: [{ ts: now, value: 12 }] },
+    'POST /api/v1/alarms/:id/acknowledge': { body: {} },
+    'POST /api/v1/alarms/:id/comment': { body: { note: '矩阵' } },
+    'POST /api/v1/alarms/:id/assign': { body: { unitId: side.unitId } },
+    'POST /api/v1/alarms/:id/clear': { body: { note: '矩阵' } },
+    'PUT /api/v1/alarm-rules': {
+      body: { sensorType: 'gas_lel', scope: 'sensor', targetId: side.sensorId, params: { kind: 'threshold', direction: 'above', thresholds: { yellow: 10, red: 25 }, create: { mode: 'immediate' }, clearSeconds: 60 } },
+    },
   };
   return fixed[key];
 }
@@ -119,7 +154,7 @@ function queryOf(op: Operation | undefined): Record<string, string> {
 let freshRules = 0;
 
 /** Deleting uses up its resource: each allowed attempt gets a fresh one. */
-async function freshResource(key: string, sideName: SideName, side: Side): Promise<string | undefined> {
+async function freshResource(key: string, sideName: SideName): Promise<string | undefined> {
   if (key === 'DELETE /api/v1/responsibility-rules/:id') {
     const [areaCode, unitId] = sideName === 'own' ? ['500103', 'D-500103-cg'] : [OTHER_DISTRICT, `C-${OTHER_DISTRICT}`];
     const categoryPattern = `E0${3 + freshRules++}`;
@@ -161,15 +196,17 @@ async function cell(key: string, rule: AccessRule, who: Who, sideName: SideName)
   const side = fx[sideName];
   const op = operations.get(key);
   const want = expected(rule, who, sideName);
-  const fresh = want === 'allowed' ? await freshResource(key, sideName, side) : undefined;
+  const fresh = want === 'allowed' ? await freshResource(key, sideName) : undefined;
   let url = template.replace(/:([A-Za-z_]+)|\*/g, (m, name: string | undefined) => encodeURIComponent(fresh ?? pathValue(template, name ?? '*', side, sideName, fx)));
   const given = requestValues(key, side);
   const query = given?.query ?? queryOf(op);
   if (Object.keys(query).length) url += `?${new URLSearchParams(query)}`;
   const body = given?.body ?? (op?.body ? sampleOf(op.body, 11) : undefined);
-  const headers = { ...(await tokenOf(who, key === 'POST /api/v1/auth/logout')), ...(key.startsWith('POST /api/v1/cases/:id/') ? { 'if-match': '"999999"' } : {}) };
+  const headers = {
+    ...(await tokenOf(who, key === 'POST /api/v1/auth/logout')), ...(key.startsWith('POST /api/v1/cases/:id/') ? { 'if-match': '"999999"' } : {}), ...given?.headers,
+  };
   const { status, body: text } = await call(method, url, headers, body);
-  const refusal = rule.scope === 'area' ? [401, 403, 404] : [401, 403];
+  const refusal = rule.scope === 'area' || rule.scope === 'overview' ? [401, 403, 404] : [401, 403];
   // Past the guard, a feature may still be not ready (triage before a model is trained): access was granted.
   const notReady = status === 503 && text.includes('"CY_NOT_READY"');
   const ok = want === 'allowed' ? !refusal.includes(status) && (status < 500 || notReady) : status === want;
@@ -212,6 +249,27 @@ describe('access matrix', () => {
     const res = await inject({ method: 'POST', url: '/open311/v2/requests.json', payload: { service_code: 'E0102', lat: fx.own.point[1], long: fx.own.point[0] } });
     expect(res.statusCode).toBe(403);
     expect(res.json()[0].code).toBe(403);
+  });
+
+  it('maps and counts only the cases within reach, whatever division is asked for', async () => {
+    const { other } = fx;
+    for (const url of ['/api/v1/cases/map-points', '/api/v1/cases/stats']) {
+      expect((await inject({ url: `${url}?division=${other.divisionCode}`, headers: await app.as('jiefangbei.operator') })).statusCode).toBe(404);
+      expect((await inject({ url: `${url}?division=${other.divisionCode}`, headers: await app.as('yuzhong.cg') })).statusCode).toBe(404);
+    }
+    // A resident sees their own reports on the map, and no one else's.
+    const mine = new Set((await inject({ url: '/api/v1/cases?limit=500', headers: await app.as('citizen') })).json().items.map((c: { id: string }) => c.id));
+    const points = (await inject({ url: `/api/v1/cases/map-points?division=${other.divisionCode}&open=false`, headers: await app.as('citizen') })).json();
+    expect(points.ids).not.toContain(other.caseId);
+    for (const id of points.ids) expect(mine).toContain(id);
+  });
+
+  it('takes readings only with device or gateway credentials: a bearer token, even the city administrator\'s, is refused', async () => {
+    const payload = [{ ts: app.ctx.clock().getTime(), value: 12 }];
+    const bearer = await inject({ method: 'POST', url: '/api/v1/ingest/readings', headers: await admin(), payload });
+    expect(bearer.statusCode).toBe(401);
+    const wrong = await inject({ method: 'POST', url: '/api/v1/ingest/readings', headers: { authorization: `Device ${fx.own.sensorId}:${fx.other.sensorSecret}` }, payload });
+    expect(wrong.statusCode).toBe(401);
   });
 });
 

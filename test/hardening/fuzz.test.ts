@@ -57,6 +57,8 @@ function knownValues(op: Operation, fixtures: Fixtures, name: string): string[] 
     [/\/cases\//, [own.caseId, other.caseId]], [/\/units\//, [own.unitId, other.unitId]], [/\/users\//, [own.userId, other.userId]],
     [/\/webhooks\//, [fixtures.webhookId]], [/\/sla\/policies\//, [fixtures.policyId]], [/\/responsibility-rules\//, [fixtures.ruleId]],
     [/\/open311\/keys\//, [fixtures.apiKeyId]], [/\/inbox\//, ['ntf_00000000-0000-7000-8000-000000000000']],
+    [/\/sensors\//, [own.sensorId, other.sensorId]], [/\/alarms\//, [own.alarmId, other.alarmId]], [/\/triage\/duplicates\//, [own.duplicateId, other.duplicateId]],
+    [/\/alarm-rules\//, ['gas_lel.threshold']],
   ];
   const byName: Record<string, string[]> = {
     code: [OWN_STREET, own.gridCode, other.divisionCode], hash: [own.photo, other.photo], number: [own.caseNumber, other.caseNumber],
