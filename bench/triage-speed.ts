@@ -8,10 +8,10 @@
  * Writes bench/results/triage-speed.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { figure } from './_support.ts';
 import { join } from 'node:path';
 import { classify, featuresFor } from '../src/triage/model.ts';
 import { loadCorpus, trainModel } from '../src/triage/train.ts';
+import { figure } from './_support.ts';
 
 const corpus = loadCorpus();
 const model = trainModel(corpus.filter((r) => r.split === 'train'));
