@@ -119,7 +119,7 @@ function queryOf(op: Operation | undefined): Record<string, string> {
 let freshRules = 0;
 
 /** Deleting uses up its resource: each allowed attempt gets a fresh one. */
-async function freshResource(key: string, sideName: SideName, side: Side): Promise<string | undefined> {
+async function freshResource(key: string, sideName: SideName): Promise<string | undefined> {
   if (key === 'DELETE /api/v1/responsibility-rules/:id') {
     const [areaCode, unitId] = sideName === 'own' ? ['500103', 'D-500103-cg'] : [OTHER_DISTRICT, `C-${OTHER_DISTRICT}`];
     const categoryPattern = `E0${3 + freshRules++}`;
@@ -161,7 +161,7 @@ async function cell(key: string, rule: AccessRule, who: Who, sideName: SideName)
   const side = fx[sideName];
   const op = operations.get(key);
   const want = expected(rule, who, sideName);
-  const fresh = want === 'allowed' ? await freshResource(key, sideName, side) : undefined;
+  const fresh = want === 'allowed' ? await freshResource(key, sideName) : undefined;
   let url = template.replace(/:([A-Za-z_]+)|\*/g, (m, name: string | undefined) => encodeURIComponent(fresh ?? pathValue(template, name ?? '*', side, sideName, fx)));
   const given = requestValues(key, side);
   const query = given?.query ?? queryOf(op);
