@@ -59,7 +59,7 @@ const stamp = started.toISOString().replace(/[:.]/g, '-');
 writeFileSync(join(results, `${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(join(results, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
 
-const num = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: Math.abs(v) >= 100 ? 0 : 2 });
+const num = (v: number) => (Math.abs(v) >= 100 ? v.toLocaleString('en-US', { maximumFractionDigits: 0 }) : Number(v.toPrecision(3)).toString());
 const rows = outcomes.flatMap((o) => (o.figures.length
   ? o.figures.map((f) => `| ${o.benchmark} | ${f.name} | ${num(f.value)} ${f.unit} | ${f.reference ? `${f.reference.name}: ${num(f.reference.value)} ${f.unit}` : '–'} | ${f.ratio === undefined ? '–' : `${num(f.ratio)}×`}${f.better === 'lower' ? ' (lower is better)' : ''} |`)
   : [`| ${o.benchmark} | ${o.status}${o.exitCode ? ` (exit ${o.exitCode})` : ''} | | | |`]));

@@ -10,12 +10,12 @@
  * person at the threshold and its accuracy, and 特急 recall. Writes bench/results/triage-quality.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { figure } from './_support.ts';
 import { join } from 'node:path';
 import { CATEGORIES, DOMAINS } from '../src/categories/catalogue.ts';
 import { safetyFloor } from '../src/triage/lexicon.ts';
 import { OUTPUTS, type Output } from '../src/triage/model.ts';
 import { accuracy, AUTO_ROUTE_THRESHOLD, confusion, evaluate, loadCorpus, macroF1, trainModel, type Confusion } from '../src/triage/train.ts';
+import { figure } from './_support.ts';
 
 const corpus = loadCorpus();
 const train = corpus.filter((r) => r.split === 'train');

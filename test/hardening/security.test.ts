@@ -51,7 +51,7 @@ describe('sign-in', () => {
     expect(statuses.slice(0, 60).every((s) => s === 401)).toBe(true);
     expectRateLimited(await login('nobody-else', 'x', '10.0.2.1'));
     expect((await login('nobody-else', 'x', '10.0.2.2')).statusCode).toBe(401);
-  });
+  }, 240_000);
 });
 
 describe('public intake', () => {
