@@ -129,7 +129,7 @@ export async function alarmRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
       querystring: Type.Object({ sensorType: Type.Optional(literals(SENSOR_TYPE_CODES)), kind: Type.Optional(literals(RULE_KINDS)), scope: Type.Optional(literals(['type', 'asset', 'sensor'])), targetId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false }),
       response: { 200: Type.Object({ items: Type.Array(RuleSchema) }), ...problems(400, 401, 403) },
     },
-  }, async (request) => ({ items: await listRules(ctx.db, request.query as Record<string, string>) }));
+  }, async (request) => ({ items: await rules.visibleRules(ctx, principalOf(request), await listRules(ctx.db, request.query as Record<string, string>)) }));
 
   app.get('/alarm-rules/:id/versions', {
     preHandler: allow(app, STAFF),
@@ -139,7 +139,8 @@ export async function alarmRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
     },
   }, async (request) => {
     const { id } = request.params as { id: string };
-    if (!(await getRule(ctx.db, id))) throw notFound('alarm rule', id);
+    const rule = await getRule(ctx.db, id);
+    if (!rule || !(await rules.overrideVisible(ctx, principalOf(request), rule))) throw notFound('alarm rule', id);
     return { items: await ruleVersions(ctx.db, id) };
   });
 

@@ -164,6 +164,12 @@ describe('alarm rules', () => {
     expect(versions.map((v: { params: { thresholds: { orange: number } } }) => v.params.thresholds.orange)).toEqual([40, 30]);
     const audit = await app.ctx.db.query('select 1 from audit_log where entity_id = $1', [rule.id]);
     expect(audit).toHaveLength(2);
+    // Another district's staff see the type defaults, not this district's overrides.
+    const outsider = await app.as('liangjiang.operator');
+    const theirs = (await get('/alarm-rules?sensorType=gas_lel', outsider)).json().items as { id: string; scope: string }[];
+    expect(theirs.some((r) => r.scope === 'type')).toBe(true);
+    expect(theirs.map((r) => r.id)).not.toContain(rule.id);
+    expect((await get(`/alarm-rules/${rule.id}/versions`, outsider)).statusCode).toBe(404);
     // 12 %LEL no longer counts (the yellow alarm above clears), 35 raises orange at once.
     await feed([[2000, 12]]);
     await feed([[2001, 35]]);

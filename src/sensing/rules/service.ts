@@ -56,18 +56,36 @@ async function requireTarget(ctx: AppContext, principal: Principal, input: RuleI
     if (principal.unit?.tier !== 'city') throw new Problem('CY_FORBIDDEN', 'only city administrators change type defaults; override for an asset or sensor instead');
     return;
   }
-  const reach = reachOf(principal, await unitDirectory(ctx));
   const id = input.targetId!;
   if (input.scope === 'sensor') {
     const s = sensing(ctx);
     await s.registry.ready();
     const e = s.registry.get(id);
-    if (!e || e.id !== id || !seesSensor(reach, e)) throw notFound('sensor', id);
+    if (!e || e.id !== id || !seesSensor(reachOf(principal, await unitDirectory(ctx)), e)) throw notFound('sensor', id);
     if (e.type !== input.sensorType) throw new Problem('CY_UNPROCESSABLE', `sensor ${id} is a ${e.type}, not a ${input.sensorType}`);
     return;
   }
-  const [asset] = await assetsByIds(ctx.db, [id]);
-  if (!asset || !seesSensor(reach, asset)) throw notFound('asset', id);
+  if (!(await overrideVisible(ctx, principal, { scope: 'asset', targetId: id }))) throw notFound('asset', id);
+}
+
+/** Whether the caller may see a rule: type defaults are everyone's; an override is seen with its sensor or asset. */
+export async function overrideVisible(ctx: AppContext, principal: Principal, rule: { scope: string; targetId: string | null }): Promise<boolean> {
+  if (rule.scope === 'type' || !rule.targetId) return true;
+  const reach = reachOf(principal, await unitDirectory(ctx));
+  if (rule.scope === 'sensor') {
+    const s = sensing(ctx);
+    await s.registry.ready();
+    const e = s.registry.get(rule.targetId);
+    return !!e && e.id === rule.targetId && seesSensor(reach, e);
+  }
+  const [asset] = await assetsByIds(ctx.db, [rule.targetId]);
+  return !!asset && seesSensor(reach, asset);
+}
+
+/** The rules among `rules` the caller may see. */
+export async function visibleRules<R extends { scope: string; targetId: string | null }>(ctx: AppContext, principal: Principal, rules: readonly R[]): Promise<R[]> {
+  const seen = await Promise.all(rules.map((r) => overrideVisible(ctx, principal, r)));
+  return rules.filter((_, i) => seen[i]);
 }
 
 export function checkRule(input: RuleInput): FieldError[] {
