@@ -90,39 +90,56 @@ export async function runCrashHarness(o: CrashOptions): Promise<CrashReport> {
     }
   };
   // Promise.all at once, so a refused report fails the run instead of floating unhandled.
+  let failure: unknown;
   const clients = Promise.all(Array.from({ length: o.clients }, async (_, c) => {
     while (running) {
       await report(c);
       await sleep(o.pauseMs);
     }
   }));
+  clients.catch((error: unknown) => { failure = error; });
+  /** Waits for `done`, or fails at once when a client has failed (a refused report). */
+  const until = async (done: () => boolean) => {
+    while (!done()) {
+      if (failure) throw failure;
+      await sleep(20);
+    }
+  };
 
   let timersMadeDue = 0;
   const restartMs: number[] = [];
-  for (let k = 0; k < o.kills; k++) {
-    const before = acked.size;
-    while (acked.size < before + o.acksBetweenKills) await sleep(20);
-    await sleep(o.upMs[0] + random() * (o.upMs[1] - o.upMs[0]));
+  try {
+    for (let k = 0; k < o.kills; k++) {
+      const before = acked.size;
+      await until(() => acked.size >= before + o.acksBetweenKills);
+      await sleep(o.upMs[0] + random() * (o.upMs[1] - o.upMs[0]));
+      node.child.kill('SIGKILL');
+      await node.exited;
+      // While it is down, some pending timers of reported cases fall due.
+      const db = await openDb(o.clone);
+      const due = await db.query(
+        `update case_timer set due_at = now() - interval '1 second' where id in (
+           select t.id from case_timer t join case_record c on c.id = t.case_id
+            where t.fired_at is null and c.description like '崩溃测试上报 %' order by md5(t.id || $1) limit $2) returning 1`,
+        [String(o.seed + k), o.timersPerKill],
+      );
+      await db.close();
+      timersMadeDue += due.length;
+      const started = performance.now();
+      node = await startNode('crash', env);
+      restartMs.push(Math.round(performance.now() - started));
+      say(`kill ${k + 1}/${o.kills}: ${acked.size} acknowledged, ${retries} retries, ${due.length} timers due, restarted in ${restartMs.at(-1)} ms`);
+    }
+    // Let the last restart fire what is due, then stop cleanly.
+    running = false;
+    await clients;
+  } catch (error) {
+    // A refused report or a failed restart: stop the clients and the node, then report.
+    running = false;
     node.child.kill('SIGKILL');
     await node.exited;
-    // While it is down, some pending timers of reported cases fall due.
-    const db = await openDb(o.clone);
-    const due = await db.query(
-      `update case_timer set due_at = now() - interval '1 second' where id in (
-         select t.id from case_timer t join case_record c on c.id = t.case_id
-          where t.fired_at is null and c.description like '崩溃测试上报 %' order by md5(t.id || $1) limit $2) returning 1`,
-      [String(o.seed + k), o.timersPerKill],
-    );
-    await db.close();
-    timersMadeDue += due.length;
-    const started = performance.now();
-    node = await startNode('crash', env);
-    restartMs.push(Math.round(performance.now() - started));
-    say(`kill ${k + 1}/${o.kills}: ${acked.size} acknowledged, ${retries} retries, ${due.length} timers due, restarted in ${restartMs.at(-1)} ms`);
+    throw error;
   }
-  // Let the last restart fire what is due, then stop cleanly.
-  running = false;
-  await clients;
   await sleep(6_000);
   node.child.kill('SIGTERM');
   await node.exited;

@@ -33,7 +33,11 @@ export interface Node {
 
 /** Environment for a node on a cloned test database. */
 export function nodeEnv(clone: { databaseUrl?: string; dataDir?: string }, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...extra };
+  // These nodes carry test load from a few accounts: abuse limits are proven elsewhere (test/hardening).
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0',
+    RATE_LIMIT_SIGNIN_ADDRESS: '0', RATE_LIMIT_SIGNIN_ACCOUNT: '0', RATE_LIMIT_INTAKE_ADDRESS: '0', RATE_LIMIT_INTAKE_REPORTER: '0', ...extra,
+  };
   delete env.DATABASE_URL;
   delete env.NATS_URL;
   if (clone.databaseUrl) env.DATABASE_URL = clone.databaseUrl;
