@@ -54,7 +54,7 @@ export async function seedDemoCases(ctx: AppContext, resident: User, count = 60)
     const reporter = { principal: { user: resident, unit: null }, requestId: `demo-${i}` };
     const { case: c } = await service.reportCase(atThen(), reporter, {
       channel: 'app', appealType: report.appealType as service.IntakeInput['appealType'], urgency: report.urgency as service.IntakeInput['urgency'],
-      categoryCode: report.categoryCode, domain: report.domain, description: report.text, title: report.text.slice(0, 30),
+      categoryCode: report.categoryCode, domain: report.domain, description: report.text, title: Array.from(report.text).slice(0, 30).join(''),
       location: { lon, lat, crs: 'wgs84' },
     });
     created++;

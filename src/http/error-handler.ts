@@ -42,25 +42,31 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
 }
 
 /**
- * Text PostgreSQL cannot store: U+0000 in any string of the query, path or body. Refused at
- * the edge as a validation error, instead of failing deep inside a query.
+ * Text PostgreSQL cannot store: U+0000, or half of a UTF-16 surrogate pair (a lone "\ud83d"
+ * escape in JSON), in any string of the query, path or body. Refused at the edge as a
+ * validation error, instead of failing deep inside a query.
  */
-export function rejectNulCharacters(request: FastifyRequest): void {
+export function rejectUnstorableText(request: FastifyRequest): void {
   for (const [part, value] of [['querystring', request.query], ['params', request.params], ['body', request.body]] as const) {
-    const at = nulPointer(value, `/${part}`, 0);
-    if (at !== undefined) throw new Problem('CY_VALIDATION', `${at}: must not contain the NUL character (U+0000)`, [{ pointer: at, message: 'contains U+0000' }]);
+    const found = unstorable(value, `/${part}`, 0);
+    if (found) throw new Problem('CY_VALIDATION', `${found.pointer}: ${found.message}`, [found]);
   }
 }
 
-function nulPointer(value: unknown, pointer: string, depth: number): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? pointer : undefined;
+function unstorable(value: unknown, pointer: string, depth: number): { pointer: string; message: string } | undefined {
+  if (typeof value === 'string') return problemOfText(value, pointer);
   if (!value || typeof value !== 'object' || depth > 32 || Buffer.isBuffer(value)) return undefined;
   for (const [key, item] of Object.entries(value)) {
     const path = `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
-    if (key.includes('\u0000')) return path;
-    const found = nulPointer(item, path, depth + 1);
+    const found = problemOfText(key, path) ?? unstorable(item, path, depth + 1);
     if (found) return found;
   }
+  return undefined;
+}
+
+function problemOfText(text: string, pointer: string): { pointer: string; message: string } | undefined {
+  if (text.includes('\u0000')) return { pointer, message: 'must not contain the NUL character (U+0000)' };
+  if (!text.isWellFormed()) return { pointer, message: 'must be well-formed Unicode (a lone UTF-16 surrogate)' };
   return undefined;
 }
 

@@ -8,7 +8,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../app.ts';
-import { installErrorHandling, rejectNulCharacters, sendProblem, toProblem } from './error-handler.ts';
+import { installErrorHandling, rejectUnstorableText, sendProblem, toProblem } from './error-handler.ts';
 import { Problem } from './errors.ts';
 import { validatorCompiler } from './validation.ts';
 import { ProblemSchema } from './schemas.ts';
@@ -111,7 +111,7 @@ export async function buildServer(ctx: AppContext) {
   installErrorHandling(app, consoleFiles());
 
   app.addHook('onSend', async (request, reply) => securityHeaders(request, reply));
-  app.addHook('preValidation', async (request) => rejectNulCharacters(request));
+  app.addHook('preValidation', async (request) => rejectUnstorableText(request));
 
   await app.register(swagger, {
     openapi: {

@@ -233,6 +233,15 @@ describe('hostile input', () => {
       expect(res.headers['content-type'], url).toContain('application/problem+json');
       expect(res.headers['x-content-type-options'], url).toBe('nosniff');
     }
+    // Half a surrogate pair (an emoji cut in two) is valid JSON but text PostgreSQL refuses.
+    const before = await app.ctx.db.query<{ n: number }>('select count(*)::int as n from case_record');
+    const lone = await app.server.inject({
+      method: 'POST', url: '/api/v1/cases', headers: { ...admin.headers, 'content-type': 'application/json' },
+      payload: '{"title":"井盖\\ud83d","description":"井盖坏了","categoryCode":"E0102","location":{"lon":106.5769,"lat":29.5571}}',
+    });
+    expect(lone.statusCode, lone.body).toBe(400);
+    expect(lone.json()).toMatchObject({ code: 'CY_VALIDATION', errors: [{ pointer: '/body/title' }] });
+    expect(await app.ctx.db.query<{ n: number }>('select count(*)::int as n from case_record')).toEqual(before);
     const geo = await app.server.inject({ url: '/open311/v2/services.%E0%A4%A' });
     expect(geo.statusCode).toBe(400);
     expect(geo.headers['x-content-type-options']).toBe('nosniff');
