@@ -70,10 +70,6 @@ export async function serve(ctx: AppContext): Promise<Running> {
   const stop = () => {
     stopping ??= (async () => {
       ctx.log.info('shutting down: finishing requests in flight');
-      await stopCaseTimers();
-      await sensingWorkers.stop();
-      stopVitalSigns();
-      await lifeline.stop();
       const closing = server.close();
       // Keep-alive connections turn idle once their request is answered; close them as they do,
       // and after a grace period close whatever is left.
@@ -82,6 +78,11 @@ export async function serve(ctx: AppContext): Promise<Running> {
       await closing;
       clearInterval(sweep);
       clearTimeout(deadline);
+      // Then the workers: requests in flight (ingest among them) needed them until now.
+      await stopCaseTimers();
+      await sensingWorkers.stop();
+      stopVitalSigns();
+      await lifeline.stop();
       await stopWebhooks();
       if (ctx.cluster instanceof Membership) await ctx.cluster.stop();
       // Events published by the last requests still go out to the other nodes.
