@@ -72,10 +72,12 @@ describe('the chengyun process', () => {
       const token = JSON.parse(login.body).token;
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       // The new user's password hash takes tens of milliseconds: the stop signal lands mid-request.
+      // (Sooner, it could land before the server has read the request off the kept-alive socket:
+      // then the connection counts as idle and is closed, which a client meets by retrying.)
       const pending = request(agent, port, 'POST', '/api/v1/users',
         { username: 'late.writer', displayName: '关停测试', password: 'LateWriter2026', role: 'operator', unitId: 'C-500103' },
         { authorization: `Bearer ${token}` });
-      setTimeout(() => child.kill('SIGTERM'), 15);
+      setTimeout(() => child.kill('SIGTERM'), 40);
       const response = await pending;
       expect(response.status).toBe(201);
       expect(await exited).toBe(0);
