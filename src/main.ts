@@ -55,7 +55,6 @@ export interface Running { server: ChengyunServer; ctx: AppContext; url: string;
 
 export async function serve(ctx: AppContext): Promise<Running> {
   const server = await buildServer(ctx);
-  const address = await server.listen({ host: ctx.config.host, port: ctx.config.port });
   if (ctx.cluster instanceof Membership) await ctx.cluster.start();
   // Outbound webhooks: deliveries are claimed with skip-locked, so every node runs a worker.
   const stopWebhooks = startWebhookWorker(ctx, { intervalMs: 1000 });
@@ -92,6 +91,7 @@ export async function serve(ctx: AppContext): Promise<Running> {
     })();
     return stopping;
   };
+  // The stop signal is handled before the first request can be acknowledged.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       stop().then(() => process.exit(0), (error) => {
@@ -100,5 +100,6 @@ export async function serve(ctx: AppContext): Promise<Running> {
       });
     });
   }
+  const address = await server.listen({ host: ctx.config.host, port: ctx.config.port });
   return { server, ctx, url: ctx.config.publicUrl ?? address, stop };
 }

@@ -36,8 +36,18 @@ describe('hash-chained audit log', () => {
   });
 
   it('detects a deleted row and a deleted tail', async () => {
-    // A chain with at least three entries: delete its second, then its last.
-    const [chain] = await app.ctx.db.query<{ chain: number }>('select chain from audit_log group by chain having count(*) >= 3 order by count(*) desc limit 1');
+    // One entity's history is one chain: give a user three entries, then delete the chain's
+    // second entry and then its last.
+    const admin = await app.as('admin');
+    const created = await app.server.inject({
+      method: 'POST', url: '/api/v1/users', headers: admin,
+      payload: { username: 'audit.chain', displayName: '链测试', password: 'AuditChain2026', role: 'operator', unitId: 'C-500103' },
+    });
+    const id = created.json().id;
+    for (const displayName of ['链测试二', '链测试三']) {
+      await app.server.inject({ method: 'PATCH', url: `/api/v1/users/${id}`, headers: admin, payload: { displayName } });
+    }
+    const [chain] = await app.ctx.db.query<{ chain: number }>(`select chain from audit_log where entity_type = 'user' and entity_id = $1 limit 1`, [id]);
     const rows = await app.ctx.db.query<{ seq: number; chain_seq: number }>('select seq, chain_seq from audit_log where chain = $1 order by chain_seq', [chain.chain]);
     await app.ctx.db.query('delete from audit_log where seq = $1', [rows[1].seq]);
     const gap = await verifyAuditLog(app.ctx.db);
