@@ -8,10 +8,9 @@
  * requests in flight with realistic reports, each with its own Idempotency-Key. References,
  * measured the same way: the same server's GET /health (HTTP floor), and a plain insert of the
  * same case row through the server's own storage layer (database floor). Then, to see where
- * an intake's time goes: pg_stat_activity sampled during the run, the intake's database work
- * replayed without HTTP with its two hot rows (the day's case serial, the audit chain head)
- * arranged five ways, and a run against a copy of the server whose database handle times every
- * statement and whose CPU is sampled by V8 (bench/_intake-profile-server.ts).
+ * an intake's time goes: pg_stat_activity sampled during the run, and a run against a copy of
+ * the server whose database handle times every statement and whose CPU is sampled by V8
+ * (bench/_intake-profile-server.ts).
  *
  * Environment: CHENGYUN_BENCH_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres),
  * CHENGYUN_BENCH_SECONDS (measured seconds per run, default 20), CHENGYUN_BENCH_WARMUP (3).

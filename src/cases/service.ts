@@ -171,6 +171,25 @@ function intakeCommitter(ctx: AppContext): GroupCommitter<Intake, 'created' | 'r
 }
 
 async function writeIntakes(ctx: AppContext, batch: readonly Intake[]): Promise<('created' | 'replay')[]> {
+  // Case numbers per (day, district) are reserved first, in a statement of their own, the way a
+  // database sequence hands out values: the counter row is locked for that statement only, not
+  // for the whole intake, so concurrent batches (and nodes) don't queue on a busy district's row.
+  // A report that then fails, or turns out to be a retry, leaves a gap in that day's numbers.
+  const counts = new Map<string, { day: string; districtCode: string; count: number }>();
+  for (const { draft } of batch) {
+    const k = `${draft.locationDate}|${draft.districtCode}`;
+    const entry = counts.get(k) ?? { day: draft.locationDate, districtCode: draft.districtCode, count: 0 };
+    entry.count++;
+    counts.set(k, entry);
+  }
+  const last = await store.reserveSerials(ctx.db, [...counts.values()]);
+  const next = new Map([...counts].map(([k, c]) => [k, last.get(k)! - c.count + 1]));
+  for (const { draft } of batch) {
+    const k = `${draft.locationDate}|${draft.districtCode}`;
+    const serial = next.get(k)!;
+    next.set(k, serial + 1);
+    draft.number = `${draft.locationDate.replaceAll('-', '')}${draft.districtCode}${String(serial).padStart(5, '0')}`;
+  }
   return ctx.db.transaction(async (tx) => {
     // A key already used (earlier, or by an earlier report of this batch) makes its report a replay.
     const keyed = batch.filter((i) => i.idempotency);
@@ -185,22 +204,6 @@ async function writeIntakes(ctx: AppContext, batch: readonly Intake[]): Promise<
     });
     const fresh = batch.filter((_, n) => outcome[n] === 'created');
     if (fresh.length === 0) return outcome;
-    // Serial numbers per (day, district): one counter row each, bumped once per batch.
-    const counts = new Map<string, { day: string; districtCode: string; count: number }>();
-    for (const { draft } of fresh) {
-      const k = `${draft.locationDate}|${draft.districtCode}`;
-      const entry = counts.get(k) ?? { day: draft.locationDate, districtCode: draft.districtCode, count: 0 };
-      entry.count++;
-      counts.set(k, entry);
-    }
-    const last = await store.reserveSerials(tx, [...counts.values()]);
-    const next = new Map([...counts].map(([k, c]) => [k, last.get(k)! - c.count + 1]));
-    for (const { draft } of fresh) {
-      const k = `${draft.locationDate}|${draft.districtCode}`;
-      const serial = next.get(k)!;
-      next.set(k, serial + 1);
-      draft.number = `${draft.locationDate.replaceAll('-', '')}${draft.districtCode}${String(serial).padStart(5, '0')}`;
-    }
     await store.insertCases(tx, fresh.map((i) => i.draft));
     await store.appendFirstEvents(tx, fresh.map(({ draft, now, actor, actorUnitId, client }) => ({
       caseId: draft.id,
@@ -448,14 +451,20 @@ export function correctedCaseLabels(db: Queryable, limit: number): Promise<store
 
 export type { CaseStatus };
 
-/** A case by id for other features' background work (no caller, so no jurisdiction check). */
-export function caseById(ctx: AppContext, id: string): Promise<Case | undefined> {
-  return store.getCase(ctx.db, id);
+
+/** Open cases in a box created since a time, for each query: the duplicate search at intake (重复件). */
+export function openCasesNear(ctx: AppContext, queries: readonly store.NearQuery[], limit: number): Promise<store.OpenCaseSummary[][]> {
+  return store.openCasesNear(ctx.db, queries, limit);
 }
 
-/** Open cases in a box created since a time: the duplicate search at intake (重复件). */
-export function openCasesNear(ctx: AppContext, box: Parameters<typeof store.openCasesNear>[1], since: Date, excludeId: string, limit: number): Promise<store.OpenCaseSummary[]> {
-  return store.openCasesNear(ctx.db, box, since, excludeId, limit);
+/** The descriptions of these cases, by id (a description never changes after intake). */
+export function caseDescriptions(ctx: AppContext, ids: readonly string[]): Promise<Map<string, string>> {
+  return store.descriptionsOf(ctx.db, ids);
+}
+
+/** Cases by id, in no particular order (those that exist), for other features' background work (no caller, so no jurisdiction check). */
+export function casesByIds(ctx: AppContext, ids: readonly string[]): Promise<Case[]> {
+  return store.getCases(ctx.db, ids);
 }
 
 /** Counts for the demand map (需求图谱); the caller checked the jurisdiction and passes its streets. */

@@ -132,12 +132,15 @@ export async function casesMergedInto(db: Queryable, masterId: string): Promise<
  * reservation, keyed `day|district` (the reservation is last - count + 1 … last).
  */
 export async function reserveSerials(tx: Queryable, requests: readonly { day: string; districtCode: string; count: number }[]): Promise<Map<string, number>> {
+  // Rows are taken in one order (day, district), so two batches never wait on each other in a cycle.
+  const sorted = [...requests].sort((a, b) => a.day.localeCompare(b.day) || a.districtCode.localeCompare(b.districtCode));
   const rows = await tx.query<{ day: string; district_code: string; last: number }>(
     `insert into case_serial (day, district_code, last)
-     select * from unnest($1::date[], $2::text[], $3::int[])
+     select day, district_code, n from unnest($1::date[], $2::text[], $3::int[]) with ordinality as r(day, district_code, n, ord)
+      order by ord
      on conflict (day, district_code) do update set last = case_serial.last + excluded.last
      returning day, district_code, last`,
-    [requests.map((r) => r.day), requests.map((r) => r.districtCode), requests.map((r) => r.count)],
+    [sorted.map((r) => r.day), sorted.map((r) => r.districtCode), sorted.map((r) => r.count)],
   );
   return new Map(rows.map((r) => [`${r.day}|${r.district_code}`, r.last]));
 }
@@ -209,6 +212,32 @@ export async function mapPoints(db: Queryable, reach: Reach, area: { level: Area
        from case_record where ${where.join(' and ')} order by created_at desc limit ${p(limit)}`,
     params,
   );
+}
+
+export interface MapClusterRow { n: number; lon: number; lat: number; overdue: number; id: string }
+
+/**
+ * Cases within reach in a box, aggregated per cell of a lon/lat lattice anchored at 0°, 0° (so a
+ * cell's members do not change as the view pans): count, mean position, overdue count, and the
+ * smallest id (the case itself when the cell holds one). The fullest cells first, at most `limit`.
+ */
+export async function mapClusters(
+  db: Queryable, reach: Reach, area: { level: AreaLevel; code: string } | null, openOnly: boolean, now: Date,
+  box: readonly [number, number, number, number], cell: { lon: number; lat: number }, limit: number,
+): Promise<MapClusterRow[]> {
+  const { params, p } = placeholders();
+  const where = [reachSql(reach, p), `lon between ${p(box[0])} and ${p(box[2])}`, `lat between ${p(box[1])} and ${p(box[3])}`];
+  if (area) where.push(`${AREA_COLUMN[area.level]} = ${p(area.code)}`);
+  if (openOnly) where.push(`status not in ('closed', 'rejected', 'voided', 'merged')`);
+  const rows = await db.query<{ n: number; lon: number; lat: number; overdue: number; id: string }>(
+    `select count(*)::int as n, avg(lon)::float8 as lon, avg(lat)::float8 as lat,
+            (count(*) filter (where due_at < ${p(now)} and ${TIMED_SQL}))::int as overdue, min(id) as id
+       from case_record where ${where.join(' and ')}
+      group by floor(lon / ${p(cell.lon)}::float8), floor(lat / ${p(cell.lat)}::float8)
+      order by n desc, id limit ${p(limit)}`,
+    params,
+  );
+  return rows;
 }
 
 export interface AreaStatsRow { code: string; total: number; open: number; overdue: number; closed: number; rated: number; satisfaction: number | null }
@@ -505,21 +534,38 @@ export async function correctedCases(db: Queryable, limit: number): Promise<Corr
   );
 }
 
-/** What duplicate search needs of an open case. */
-export interface OpenCaseSummary { id: string; number: string; description: string; categoryCode: string | null; lon: number; lat: number; createdAt: string }
+/** An open case as the duplicate search sees it first (the texts of the few that matter are read after). */
+export interface OpenCaseSummary { id: string; number: string; categoryCode: string | null; lon: number; lat: number; createdAtMs: number }
 
-/** Open cases inside a lon/lat box created since `since` (the case_open_place index), newest first. */
-export async function openCasesNear(
-  db: Queryable, box: { minLon: number; maxLon: number; minLat: number; maxLat: number }, since: Date, excludeId: string, limit: number,
-): Promise<OpenCaseSummary[]> {
-  const rows = await db.query<{ id: string; number: string; description: string; category_code: string | null; lon: number; lat: number; created_at: Date }>(
-    `select id, number, description, category_code, lon, lat, created_at from case_record
-      where lat between $1 and $2 and lon between $3 and $4 and created_at >= $5 and id <> $6
-        and status in ('reported', 'verifying', 'registered', 'dispatched', 'handling', 'handled', 'verified')
-      order by created_at desc limit $7`,
-    [box.minLat, box.maxLat, box.minLon, box.maxLon, since, excludeId, limit],
+/** One search of the duplicate check (重复件): open cases in a box created in [since, until], other than the case itself. */
+export interface NearQuery { box: { minLon: number; maxLon: number; minLat: number; maxLat: number }; since: Date; until: Date; excludeId: string }
+
+/** Open cases near each query's place (the case_open_point index), newest first, at most `limit` each; one statement for the lot. */
+export async function openCasesNear(db: Queryable, queries: readonly NearQuery[], limit: number): Promise<OpenCaseSummary[][]> {
+  if (queries.length === 0) return [];
+  const rows = await db.query<{ i: number; id: string; number: string; category_code: string | null; lon: number; lat: number; at_ms: number }>(
+    `select q.i::int as i, c.id, c.number, c.category_code, c.lon, c.lat, (extract(epoch from c.created_at) * 1000)::float8 as at_ms
+       from unnest($1::float8[], $2::float8[], $3::float8[], $4::float8[], $5::timestamptz[], $6::timestamptz[], $7::text[])
+            with ordinality as q(min_lat, max_lat, min_lon, max_lon, since, until, exclude_id, i)
+       cross join lateral (
+         select id, number, category_code, lon, lat, created_at from case_record
+          where point(lon, lat) <@ box(point(q.min_lon, q.min_lat), point(q.max_lon, q.max_lat))
+            and created_at >= q.since and created_at <= q.until and id <> q.exclude_id
+            and status in ('reported', 'verifying', 'registered', 'dispatched', 'handling', 'handled', 'verified')
+          order by created_at desc limit $8) c`,
+    [queries.map((q) => q.box.minLat), queries.map((q) => q.box.maxLat), queries.map((q) => q.box.minLon), queries.map((q) => q.box.maxLon),
+      queries.map((q) => q.since), queries.map((q) => q.until), queries.map((q) => q.excludeId), limit],
   );
-  return rows.map((r) => ({ id: r.id, number: r.number, description: r.description, categoryCode: r.category_code, lon: r.lon, lat: r.lat, createdAt: r.created_at.toISOString() }));
+  const out: OpenCaseSummary[][] = queries.map(() => []);
+  for (const r of rows) out[r.i - 1].push({ id: r.id, number: r.number, categoryCode: r.category_code, lon: r.lon, lat: r.lat, createdAtMs: r.at_ms });
+  return out;
+}
+
+/** The descriptions of these cases, by id. */
+export async function descriptionsOf(db: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.query<{ id: string; description: string }>('select id, description from case_record where id = any($1::text[])', [ids]);
+  return new Map(rows.map((r) => [r.id, r.description]));
 }
 
 export async function getCases(db: Queryable, ids: readonly string[]): Promise<Case[]> {

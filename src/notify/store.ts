@@ -12,15 +12,23 @@ const toEvent = (r: EventRow): DomainEvent & { seq: number } => ({
   seq: r.seq, id: r.id, type: r.type, at: r.at.toISOString(), subject: { type: r.subject_type, id: r.subject_id }, scope: r.scope, payload: r.payload,
 });
 
-/** Records an event once; false when it is already there (another node or a second server on the same bus). */
-export async function insertEvent(tx: Queryable, event: DomainEvent, loggedAt: Date): Promise<boolean> {
-  const rows = await tx.query(
+/**
+ * Records events once each, in the order given (one statement for the lot); returns the ids
+ * stored now — an event already there (logged by another node) is left out.
+ */
+export async function insertEvents(tx: Queryable, events: readonly DomainEvent[], loggedAt: Date): Promise<Set<string>> {
+  if (events.length === 0) return new Set();
+  const rows = await tx.query<{ id: string }>(
     `insert into event_log (id, type, at, subject_type, subject_id, scope, payload, logged_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (id) do nothing returning seq`,
-    [event.id, event.type, event.at, event.subject.type, event.subject.id, JSON.stringify(event.scope),
-      event.payload === undefined ? null : JSON.stringify(event.payload), loggedAt],
+     select id, type, at, subject_type, subject_id, scope, payload, $8
+       from unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
+            with ordinality as e(id, type, at, subject_type, subject_id, scope, payload, n)
+      order by n
+     on conflict (id) do nothing returning id`,
+    [events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.at), events.map((e) => e.subject.type), events.map((e) => e.subject.id),
+      events.map((e) => JSON.stringify(e.scope)), events.map((e) => (e.payload === undefined ? null : JSON.stringify(e.payload))), loggedAt],
   );
-  return rows.length > 0;
+  return new Set(rows.map((r) => r.id));
 }
 
 export async function findEvent(db: Queryable, id: string): Promise<{ seq: number; at: Date } | undefined> {

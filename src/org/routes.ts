@@ -37,7 +37,7 @@ export async function orgRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext
     },
   }, async (request, reply) => {
     const body = request.body as { username: string; password: string };
-    limit(reply, [[app.rateLimits.signInAddress, clientOf(request)], [app.rateLimits.signInAccount, `user:${body.username.toLowerCase()}`]]);
+    await limit(reply, [[app.rateLimits.signInAddress, clientOf(request)], [app.rateLimits.signInAccount, `user:${body.username.toLowerCase()}`]]);
     const result = await service.login(ctx, body.username, body.password, request.id);
     return { ...result, expiresAt: result.expiresAt.toISOString() };
   });

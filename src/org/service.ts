@@ -7,6 +7,7 @@ import { jurisdictionOf } from './jurisdiction.ts';
 import type { Principal, Role, Unit, User } from './model.ts';
 import { DUMMY_HASH_PROMISE, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
 import * as store from './store.ts';
+import { GroupCommitter } from '../storage/group-commit.ts';
 
 export const MAX_FAILED_LOGINS = 5;
 export const LOCKOUT_MINUTES = 15;
@@ -28,18 +29,18 @@ export async function login(ctx: AppContext, username: string, password: string,
   const ok = await verifyPassword(password, user.passwordHash);
   if (!ok || user.disabled) {
     await ctx.db.transaction(async (tx) => {
-      const failures = user.failedLogins + 1;
-      const lockUntil = failures >= MAX_FAILED_LOGINS ? new Date(now.getTime() + LOCKOUT_MINUTES * 60_000) : null;
-      await store.recordLoginFailure(tx, user.id, lockUntil);
+      const after = await store.recordLoginFailure(tx, user.id, MAX_FAILED_LOGINS, new Date(now.getTime() + LOCKOUT_MINUTES * 60_000));
       await appendAudit(tx, {
         at: now, actor: user.id, action: 'auth.login_failed', entityType: 'user', entityId: user.id,
-        after: { failedLogins: failures, lockedUntil: lockUntil?.toISOString() ?? null }, requestId,
+        after: { failedLogins: after.failedLogins, lockedUntil: after.lockedUntil?.toISOString() ?? null }, requestId,
       });
     });
     throw new Problem('CY_BAD_CREDENTIALS');
   }
   return ctx.db.transaction(async (tx) => {
-    await store.recordLoginSuccess(tx, user.id);
+    // The lock is in the database, so it holds on every node; a guess that was checked while
+    // concurrent failures locked the account is refused too.
+    if (!(await store.recordLoginSuccess(tx, user.id, now))) throw new Problem('CY_LOCKED', 'Too many failed sign-ins; try again later');
     const issued = await store.issueToken(tx, user.id, now, ctx.config.tokenTtlSeconds);
     await appendAudit(tx, { at: now, actor: user.id, action: 'auth.login', entityType: 'user', entityId: user.id, after: { expiresAt: issued.expiresAt.toISOString() }, requestId });
     const unit = user.unitId ? await store.getUnit(tx, user.unitId) : undefined;
@@ -53,9 +54,20 @@ export function activeUsers(tx: Queryable, userIds: readonly string[], unitIds: 
   return store.activeUsers(tx, userIds, unitIds);
 }
 
-/** The user and unit behind a live bearer token, or undefined. */
+const tokenLookups = new WeakMap<AppContext, GroupCommitter<string, Principal | undefined>>();
+
+/**
+ * The user and unit behind a live bearer token, or undefined. Every request asks this, so the
+ * lookups of requests arriving together go to the database as one statement; nothing is cached,
+ * so a sign-out or a disabled account takes effect on the next request, on every node.
+ */
 export function principalForToken(ctx: AppContext, token: string): Promise<Principal | undefined> {
-  return store.resolveToken(ctx.db, token, ctx.clock());
+  let lookups = tokenLookups.get(ctx);
+  if (!lookups) {
+    lookups = new GroupCommitter((tokens) => store.resolveTokens(ctx.db, tokens, ctx.clock()), { maxBatch: 128, concurrency: 2 });
+    tokenLookups.set(ctx, lookups);
+  }
+  return lookups.submit(token);
 }
 
 export async function logout(ctx: AppContext, token: string, actor: Actor): Promise<void> {

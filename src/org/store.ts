@@ -103,16 +103,28 @@ export async function updateUser(
   return toUser(row);
 }
 
-export async function recordLoginFailure(tx: Queryable, id: string, lockUntil: Date | null): Promise<number> {
-  const [row] = await tx.query<{ failed_logins: number }>(
-    'update app_user set failed_logins = failed_logins + 1, locked_until = coalesce($2, locked_until) where id = $1 returning failed_logins',
-    [id, lockUntil],
+/**
+ * Counts a failed sign-in and locks the account once `maxFailures` is reached, in one
+ * statement: concurrent failures (on one node or several) are counted one after another on
+ * the row, so a burst of guesses cannot slip past the lock.
+ */
+export async function recordLoginFailure(tx: Queryable, id: string, maxFailures: number, lockUntil: Date): Promise<{ failedLogins: number; lockedUntil: Date | null }> {
+  const [row] = await tx.query<{ failed_logins: number; locked_until: Date | null }>(
+    `update app_user set failed_logins = failed_logins + 1,
+       locked_until = case when failed_logins + 1 >= $2 then $3 else locked_until end
+     where id = $1 returning failed_logins, locked_until`,
+    [id, maxFailures, lockUntil],
   );
-  return row.failed_logins;
+  return { failedLogins: row.failed_logins, lockedUntil: row.locked_until };
 }
 
-export async function recordLoginSuccess(tx: Queryable, id: string): Promise<void> {
-  await tx.query('update app_user set failed_logins = 0, locked_until = null where id = $1', [id]);
+/** Clears the failure count of an account that is not locked at `now`; false when it is (a lock set by a concurrent failure). */
+export async function recordLoginSuccess(tx: Queryable, id: string, now: Date): Promise<boolean> {
+  const rows = await tx.query(
+    'update app_user set failed_logins = 0, locked_until = null where id = $1 and (locked_until is null or locked_until <= $2) returning id',
+    [id, now],
+  );
+  return rows.length === 1;
 }
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -125,15 +137,23 @@ export async function issueToken(tx: Queryable, userId: string, now: Date, ttlSe
   return { token, expiresAt };
 }
 
-/** The user and unit behind a live token, or undefined when unknown, expired, revoked or disabled. */
-export async function resolveToken(db: Queryable, token: string, now: Date): Promise<{ user: User; unit: Unit | null } | undefined> {
-  const [row] = await db.query<UserRow & { u: UnitRow | null }>(
-    `select app_user.*, to_jsonb(unit.*) as u
+/**
+ * The user and unit behind each live token, or undefined when unknown, expired, revoked or
+ * disabled; one statement for the lot (concurrent requests share it).
+ */
+export async function resolveTokens(db: Queryable, tokens: readonly string[], now: Date): Promise<({ user: User; unit: Unit | null } | undefined)[]> {
+  const hashes = tokens.map(hashToken);
+  const rows = await db.query<UserRow & { token_hash: string; u: UnitRow | null }>(
+    `select auth_token.token_hash, app_user.*, to_jsonb(unit.*) as u
        from auth_token join app_user on app_user.id = auth_token.user_id left join unit on unit.id = app_user.unit_id
-      where auth_token.token_hash = $1 and auth_token.revoked_at is null and auth_token.expires_at > $2 and not app_user.disabled`,
-    [hashToken(token), now],
+      where auth_token.token_hash = any($1::text[]) and auth_token.revoked_at is null and auth_token.expires_at > $2 and not app_user.disabled`,
+    [[...new Set(hashes)], now],
   );
-  return row && { user: toUser(row), unit: row.u ? toUnit(row.u) : null };
+  const byHash = new Map(rows.map((row) => [row.token_hash, row]));
+  return hashes.map((h) => {
+    const row = byHash.get(h);
+    return row && { user: toUser(row), unit: row.u ? toUnit(row.u) : null };
+  });
 }
 
 export async function revokeToken(tx: Queryable, token: string, now: Date): Promise<boolean> {

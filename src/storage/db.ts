@@ -7,11 +7,17 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 
 export type Row = Record<string, unknown>;
 
 export interface Queryable {
   query<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /**
+   * Bulk load of rows in PostgreSQL's binary COPY format into `target` (`table (columns)`).
+   * Given by transactions of both deployments; much cheaper than an insert for large batches.
+   */
+  copyIn?(target: string, binary: Uint8Array): Promise<void>;
 }
 
 export interface Db extends Queryable {
@@ -53,7 +59,13 @@ export async function openEmbedded(dataDir: string | undefined): Promise<Db> {
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       serial(() =>
         lite.transaction(async (tx) =>
-          fn({ query: async <R>(sql: string, params?: readonly unknown[]) => (await tx.query<R>(sql, params as unknown[])).rows }),
+          fn({
+            query: async <R>(sql: string, params?: readonly unknown[]) => (await tx.query<R>(sql, params as unknown[])).rows,
+            // PGlite reads a COPY source from the virtual file /dev/blob.
+            copyIn: async (target: string, binary: Uint8Array) => {
+              await tx.query(`copy ${target} from '/dev/blob' with (format binary)`, [], { blob: new Blob([binary as Uint8Array<ArrayBuffer>]) });
+            },
+          }),
         ),
       ),
     exec: (sql: string) => serial(async () => { await lite.exec(sql); }),
@@ -79,7 +91,15 @@ export async function openServer(url: string): Promise<Db> {
       const client = await pool.connect();
       try {
         await client.query('begin');
-        const result = await fn({ query: async <R>(sql: string, params?: readonly unknown[]) => (await client.query(sql, params as unknown[])).rows as R[] });
+        const result = await fn({
+          query: async <R>(sql: string, params?: readonly unknown[]) => (await client.query(sql, params as unknown[])).rows as R[],
+          copyIn: (target: string, binary: Uint8Array) => new Promise<void>((resolve, reject) => {
+            const stream = client.query(copyFrom(`copy ${target} from stdin with (format binary)`));
+            stream.on('finish', resolve);
+            stream.on('error', reject);
+            stream.end(binary);
+          }),
+        });
         await client.query('commit');
         return result;
       } catch (error) {

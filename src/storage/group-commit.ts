@@ -5,6 +5,9 @@
  *
  * A batch that fails is written again item by item, so one bad item fails alone and the
  * others still commit.
+ *
+ * Reads use it the same way: the lookups of requests arriving together (bearer tokens, new
+ * cases for triage) go to the database as one statement.
  */
 export type BatchWriter<I, R> = (items: readonly I[]) => Promise<R[]>;
 

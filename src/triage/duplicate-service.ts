@@ -6,12 +6,12 @@
  */
 import type { AppContext } from '../app.ts';
 import { appendAudit } from '../audit/index.ts';
-import { act, getCaseView, openCasesNear, visibleCases, type CaseView } from '../cases/service.ts';
+import { act, caseDescriptions, getCaseView, openCasesNear, visibleCases, type CaseView } from '../cases/service.ts';
 import type { Case } from '../cases/store.ts';
 import { Problem, notFound } from '../http/errors.ts';
 import { unitDirectory } from '../org/directory.ts';
 import type { Principal } from '../org/model.ts';
-import { boxAround, DUPLICATE_THRESHOLD, idfTable, matchDuplicate, ruleIndex, sketch, type DuplicateSubject, type IdfTable } from './duplicates.ts';
+import { boxAround, DUPLICATE_THRESHOLD, idfTable, matchDuplicate, ruleIndex, sketch, withinReach, type DuplicateSubject, type IdfTable, type TextSketch } from './duplicates.ts';
 import * as store from './duplicate-store.ts';
 import { loadCorpus } from './train.ts';
 
@@ -27,35 +27,72 @@ let idf: IdfTable | undefined;
 /** IDF of the seed corpus's train split: what every report says weighs little. */
 const corpusIdf = () => (idf ??= idfTable(loadCorpus().filter((r) => r.split === 'train').map((r) => r.text)));
 
+/** A newly reported case and its category as reported or as the model predicts it (or null). */
+export interface NewReport { c: Case; category: string | null }
+
+/** Text sketches by case id. A description never changes after intake, so an entry never goes stale. */
+const SKETCH_CACHE_SIZE = 20_000;
+const sketches = new Map<string, TextSketch>();
+
+function rememberSketch(id: string, value: TextSketch): void {
+  if (sketches.size >= SKETCH_CACHE_SIZE) sketches.delete(sketches.keys().next().value!);
+  sketches.set(id, value);
+}
+
 /**
- * Finds and stores the duplicate proposals of a newly reported case (its category as reported
- * or as the model predicts it, or null); returns those stored now.
+ * Finds and stores the duplicate proposals of newly reported cases — one search, one scoring
+ * pass and one insert for the lot — and tells each owning center; returns those stored now.
+ * Only the texts of open cases within reach are compared, and each text is sketched once: the
+ * new reports' own sketches are kept for when they are the earlier case of a later report.
  */
-export async function proposeDuplicates(ctx: AppContext, c: Case, category: string | null): Promise<store.DuplicateRow[]> {
-  if (!MERGEABLE.includes(c.status)) return [];
-  const rule = rules(category);
-  const at = Date.parse(c.createdAt);
-  const nearby = await openCasesNear(ctx, boxAround(c.lon, c.lat, rule.radiusM), new Date(at - rule.windowHours * 3_600_000), c.id, SCAN_LIMIT);
-  if (nearby.length === 0) return [];
+export async function proposeDuplicates(ctx: AppContext, reports: readonly NewReport[]): Promise<store.DuplicateRow[]> {
+  const open = reports.filter(({ c }) => MERGEABLE.includes(c.status));
+  if (open.length === 0) return [];
   const words = corpusIdf();
-  const report: DuplicateSubject = { sketch: sketch(c.description, words), categoryCode: category, lon: c.lon, lat: c.lat, at };
-  const matches = nearby
-    .map((o) => ({ o, m: matchDuplicate(report, { sketch: sketch(o.description, words), categoryCode: o.categoryCode, lon: o.lon, lat: o.lat, at: Date.parse(o.createdAt) }, rules) }))
-    .flatMap(({ o, m }) => (m && m.score >= DUPLICATE_THRESHOLD ? [{ o, m }] : []))
-    .sort((x, y) => y.m.score - x.m.score)
-    .slice(0, MAX_CANDIDATES);
-  if (matches.length === 0) return [];
+  const subjects = open.map(({ c, category }) => {
+    const at = Date.parse(c.createdAt);
+    const subject: DuplicateSubject = { sketch: sketch(c.description, words), categoryCode: category, lon: c.lon, lat: c.lat, at };
+    rememberSketch(c.id, subject.sketch);
+    return subject;
+  });
+  const found = await openCasesNear(ctx, open.map(({ c, category }, i) => {
+    const rule = rules(category);
+    return { box: boxAround(c.lon, c.lat, rule.radiusM), since: new Date(subjects[i].at - rule.windowHours * 3_600_000), until: new Date(subjects[i].at), excludeId: c.id };
+  }), SCAN_LIMIT);
+  const reachable = found.map((nearby, i) => nearby
+    .map((o) => ({ o, subject: { categoryCode: o.categoryCode, lon: o.lon, lat: o.lat, at: o.createdAtMs } }))
+    .filter(({ subject }) => withinReach(subjects[i], subject, rules)));
+  const unknown = [...new Set(reachable.flat().map(({ o }) => o.id).filter((id) => !sketches.has(id)))];
+  for (const [id, text] of await caseDescriptions(ctx, unknown)) rememberSketch(id, sketch(text, words));
   const now = ctx.clock().toISOString();
-  const inserted = await ctx.db.transaction((tx) => store.insertProposals(tx, matches.map(({ o, m }) => ({
-    id: ctx.newId('dup'), caseId: c.id, candidateId: o.id, streetCode: c.streetCode, score: m.score, similarity: m.similarity,
-    distanceM: m.distanceM, hoursApart: m.hoursApart, proposedAt: now,
-  }))));
-  if (inserted.length) {
-    const numbers = new Map(nearby.map((o) => [o.id, o.number]));
+  const proposals: Omit<store.DuplicateRow, 'status' | 'decidedAt' | 'decidedBy' | 'reason'>[] = [];
+  const numbers = new Map<string, string>();
+  open.forEach(({ c }, i) => {
+    const matches = reachable[i]
+      .flatMap(({ o, subject }) => {
+        const known = sketches.get(o.id);
+        const m = known && matchDuplicate(subjects[i], { ...subject, sketch: known }, rules);
+        return m && m.score >= DUPLICATE_THRESHOLD ? [{ o, m }] : [];
+      })
+      .sort((x, y) => y.m.score - x.m.score)
+      .slice(0, MAX_CANDIDATES);
+    for (const { o, m } of matches) {
+      numbers.set(o.id, o.number);
+      proposals.push({
+        id: ctx.newId('dup'), caseId: c.id, candidateId: o.id, streetCode: c.streetCode, score: m.score, similarity: m.similarity,
+        distanceM: m.distanceM, hoursApart: m.hoursApart, proposedAt: now,
+      });
+    }
+  });
+  if (proposals.length === 0) return [];
+  const inserted = await ctx.db.transaction((tx) => store.insertProposals(tx, proposals));
+  for (const { c } of open) {
+    const mine = inserted.filter((r) => r.caseId === c.id);
+    if (mine.length === 0) continue;
     ctx.bus.publish({
       id: ctx.newId('evt'), type: 'triage.duplicates-proposed', at: now, subject: { type: 'case', id: c.id },
       scope: { divisionCodes: ['500000', c.districtCode, c.streetCode, c.communityCode], unitIds: [c.ownerUnitId], userIds: [] },
-      payload: { number: c.number, title: c.title, candidates: inserted.map((r) => ({ proposalId: r.id, caseId: r.candidateId, code: numbers.get(r.candidateId), score: r.score })) },
+      payload: { number: c.number, title: c.title, candidates: mine.map((r) => ({ proposalId: r.id, caseId: r.candidateId, code: numbers.get(r.candidateId), score: r.score })) },
     });
   }
   return inserted;

@@ -30,18 +30,21 @@ const toRow = (r: Raw): DuplicateRow => ({
   decidedAt: r.decided_at ? r.decided_at.toISOString() : null, decidedBy: r.decided_by, reason: r.reason,
 });
 
-/** Stores proposals; a pair proposed before keeps its first proposal and decision. Returns the rows inserted now. */
+/** Stores proposals in one statement; a pair proposed before keeps its first proposal and decision. Returns the rows inserted now. */
 export async function insertProposals(tx: Queryable, rows: readonly Omit<DuplicateRow, 'status' | 'decidedAt' | 'decidedBy' | 'reason'>[]): Promise<DuplicateRow[]> {
-  const inserted: DuplicateRow[] = [];
-  for (const r of rows) {
-    const [row] = await tx.query<Raw>(
-      `insert into triage_duplicate (id, case_id, candidate_id, street_code, score, similarity, distance_m, hours_apart, status, proposed_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, 'proposed', $9) on conflict (case_id, candidate_id) do nothing returning *`,
-      [r.id, r.caseId, r.candidateId, r.streetCode, r.score, r.similarity, r.distanceM, r.hoursApart, r.proposedAt],
-    );
-    if (row) inserted.push(toRow(row));
-  }
-  return inserted;
+  if (rows.length === 0) return [];
+  const inserted = await tx.query<Raw>(
+    `insert into triage_duplicate (id, case_id, candidate_id, street_code, score, similarity, distance_m, hours_apart, status, proposed_at)
+     select id, case_id, candidate_id, street_code, score, similarity, distance_m, hours_apart, 'proposed', proposed_at
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::timestamptz[])
+            as r(id, case_id, candidate_id, street_code, score, similarity, distance_m, hours_apart, proposed_at)
+     on conflict (case_id, candidate_id) do nothing returning *`,
+    [rows.map((r) => r.id), rows.map((r) => r.caseId), rows.map((r) => r.candidateId), rows.map((r) => r.streetCode), rows.map((r) => r.score),
+      rows.map((r) => r.similarity), rows.map((r) => r.distanceM), rows.map((r) => r.hoursApart), rows.map((r) => r.proposedAt)],
+  );
+  // In the order asked (best first per case).
+  const order = new Map(rows.map((r, i) => [r.id, i]));
+  return inserted.map(toRow).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }
 
 export async function getProposal(db: Queryable, id: string): Promise<DuplicateRow | undefined> {

@@ -177,15 +177,25 @@ export function cosine(a: TextSketch, b: TextSketch): number {
 const round = (x: number, places: number) => Math.round(x * 10 ** places) / 10 ** places;
 
 /**
+ * Whether an earlier open case is within the radius and window of the new report's category
+ * (the texts aside); with the rule, the distance and the hours between them when it is.
+ */
+export function withinReach(report: Omit<DuplicateSubject, 'sketch'>, open: Omit<DuplicateSubject, 'sketch'>, rules: RuleIndex): { rule: DuplicateRule; d: number; hours: number } | null {
+  const rule = rules(report.categoryCode);
+  const d = distanceM(report.lon, report.lat, open.lon, open.lat);
+  const hours = (report.at - open.at) / 3_600_000;
+  return d > rule.radiusM || hours < 0 || hours > rule.windowHours ? null : { rule, d, hours };
+}
+
+/**
  * The match of a new report against an earlier open case, or null when it is outside the
  * radius or window of the new report's category. The score is the text similarity, discounted
  * when the categories differ, nudged up for being very close in space and time.
  */
 export function matchDuplicate(report: DuplicateSubject, open: DuplicateSubject, rules: RuleIndex): DuplicateMatch | null {
-  const rule = rules(report.categoryCode);
-  const d = distanceM(report.lon, report.lat, open.lon, open.lat);
-  const hours = (report.at - open.at) / 3_600_000;
-  if (d > rule.radiusM || hours < 0 || hours > rule.windowHours) return null;
+  const near = withinReach(report, open, rules);
+  if (!near) return null;
+  const { rule, d, hours } = near;
   const similarity = cosine(report.sketch, open.sketch);
   const agreement = !report.categoryCode || !open.categoryCode || report.categoryCode === open.categoryCode ? 1 : 0.35;
   const nearness = 0.9 + 0.05 * (1 - d / rule.radiusM) + 0.05 * (1 - hours / rule.windowHours);

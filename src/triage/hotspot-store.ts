@@ -32,28 +32,57 @@ const toRow = (r: Raw): HotspotRow => ({
   windowHours: r.window_hours, raisedAt: r.raised_at.toISOString(), lastSeenAt: r.last_seen_at.toISOString(),
 });
 
-export async function recordCell(db: Queryable, c: { caseId: string; cell: string; categoryCode: string; createdAt: string }): Promise<void> {
-  await db.query('insert into triage_case_cell (case_id, cell, category_code, created_at) values ($1, $2, $3, $4) on conflict (case_id) do nothing',
-    [c.caseId, c.cell, c.categoryCode, c.createdAt]);
-}
+export interface CaseCell { caseId: string; cell: string; categoryCode: string; createdAt: string }
 
-/** Reports of a category in a cell with from < created_at <= to. */
-export async function countIn(db: Queryable, cell: string, categoryCode: string, from: Date, to: Date): Promise<number> {
-  const [{ n }] = await db.query<{ n: number }>(
-    'select count(*)::int as n from triage_case_cell where cell = $1 and category_code = $2 and created_at > $3 and created_at <= $4',
-    [cell, categoryCode, from, to],
+/** Counts cases in their cells (one statement for the lot); a case already counted is left alone. */
+export async function recordCells(db: Queryable, cells: readonly CaseCell[]): Promise<void> {
+  if (cells.length === 0) return;
+  await db.query(
+    `insert into triage_case_cell (case_id, cell, category_code, created_at)
+     select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) on conflict (case_id) do nothing`,
+    [cells.map((c) => c.caseId), cells.map((c) => c.cell), cells.map((c) => c.categoryCode), cells.map((c) => c.createdAt)],
   );
-  return n;
 }
 
-/** Serialises raising for one cell and category until the transaction ends. */
-export async function lockCell(tx: Queryable, cell: string, categoryCode: string): Promise<void> {
-  await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`hotspot:${cell}:${categoryCode}`]);
+/** One count of the hotspot rule: a category's reports in a cell in the window and in the baseline before it. */
+export interface CellCountQuery { cell: string; categoryCode: string; baselineFrom: Date; windowFrom: Date; at: Date }
+
+/**
+ * For each query, reports with windowFrom < created_at <= at (`recent`) and with
+ * baselineFrom < created_at <= windowFrom (`before`); one statement for the lot.
+ */
+export async function countCells(db: Queryable, queries: readonly CellCountQuery[]): Promise<{ recent: number; before: number }[]> {
+  if (queries.length === 0) return [];
+  const rows = await db.query<{ i: number; recent: number; before: number }>(
+    `select q.i::int as i,
+            (count(t.case_id) filter (where t.created_at > q.window_from))::int as recent,
+            (count(t.case_id) filter (where t.created_at <= q.window_from))::int as before
+       from unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[]) with ordinality as q(cell, category_code, baseline_from, window_from, at, i)
+       left join triage_case_cell t on t.cell = q.cell and t.category_code = q.category_code and t.created_at > q.baseline_from and t.created_at <= q.at
+      group by q.i`,
+    [queries.map((q) => q.cell), queries.map((q) => q.categoryCode), queries.map((q) => q.baselineFrom), queries.map((q) => q.windowFrom), queries.map((q) => q.at)],
+  );
+  const out = queries.map(() => ({ recent: 0, before: 0 }));
+  for (const r of rows) out[r.i - 1] = { recent: r.recent, before: r.before };
+  return out;
 }
 
-export async function latestHotspot(db: Queryable, cell: string, categoryCode: string): Promise<HotspotRow | undefined> {
-  const [row] = await db.query<Raw>('select * from triage_hotspot where cell = $1 and category_code = $2 order by last_seen_at desc limit 1', [cell, categoryCode]);
-  return row && toRow(row);
+/** Serialises raising for these cells and categories until the transaction ends (locks taken in one order, so never a deadlock). */
+export async function lockCells(tx: Queryable, keys: readonly { cell: string; categoryCode: string }[]): Promise<void> {
+  const names = [...new Set(keys.map((k) => `hotspot:${k.cell}:${k.categoryCode}`))].sort();
+  await tx.query('select pg_advisory_xact_lock(hashtext(k)) from (select k from unnest($1::text[]) as k order by k) as ordered', [names]);
+}
+
+/** The most recently seen hotspot of each cell and category asked, keyed `cell|category`. */
+export async function latestHotspots(db: Queryable, keys: readonly { cell: string; categoryCode: string }[]): Promise<Map<string, HotspotRow>> {
+  if (keys.length === 0) return new Map();
+  const rows = await db.query<Raw>(
+    `select distinct on (h.cell, h.category_code) h.*
+       from triage_hotspot h join unnest($1::text[], $2::text[]) as k(cell, category_code) on h.cell = k.cell and h.category_code = k.category_code
+      order by h.cell, h.category_code, h.last_seen_at desc`,
+    [keys.map((k) => k.cell), keys.map((k) => k.categoryCode)],
+  );
+  return new Map(rows.map((r) => [`${r.cell}|${r.category_code}`, toRow(r)]));
 }
 
 export async function insertHotspot(tx: Queryable, h: HotspotRow): Promise<void> {
@@ -64,8 +93,14 @@ export async function insertHotspot(tx: Queryable, h: HotspotRow): Promise<void>
   );
 }
 
-export async function markSeen(tx: Queryable, id: string, count: number, at: Date): Promise<void> {
-  await tx.query('update triage_hotspot set count = $2, peak = greatest(peak, $2), last_seen_at = greatest(last_seen_at, $3) where id = $1', [id, count, at]);
+/** Brings hotspots up to their latest report: the count now, the peak, when last seen (one statement for the lot). */
+export async function markSeen(tx: Queryable, seen: readonly { id: string; count: number; at: Date }[]): Promise<void> {
+  if (seen.length === 0) return;
+  await tx.query(
+    `update triage_hotspot h set count = s.count, peak = greatest(h.peak, s.count), last_seen_at = greatest(h.last_seen_at, s.at)
+       from unnest($1::text[], $2::int[], $3::timestamptz[]) as s(id, count, at) where h.id = s.id`,
+    [seen.map((x) => x.id), seen.map((x) => x.count), seen.map((x) => x.at)],
+  );
 }
 
 export interface HotspotFilter {

@@ -137,3 +137,25 @@ describe('demand map', () => {
     expect((await get(`/api/v1/demand-map?division=${YUZHONG}`, citizen)).status).toBe(403);
   });
 });
+
+describe('a burst of reports', () => {
+  it('triaged together raises one hotspot with every report counted, and one notice', async () => {
+    app.setNow('2026-10-02T01:00:00Z');
+    await signIn();
+    const other = await pointIn(app, '500103001', districtOp, 100);
+    const before = raised.length;
+    const burst = Array.from({ length: 12 }, (_, i) => app.server.inject({
+      method: 'POST', url: '/api/v1/cases', headers: citizen,
+      payload: { categoryCode: GARBAGE, description: `垃圾桶满溢无人清运 ${i}`, location: { lon: other[0], lat: other[1] + i / M_PER_DEG } },
+    }));
+    for (const res of await Promise.all(burst)) expect(res.statusCode, res.body).toBe(201);
+    await triageSettled(app.ctx);
+    const mine = raised.slice(before).filter((e) => (e.payload as { cell: string }).cell === cellOf(other[0], other[1]));
+    expect(mine).toHaveLength(1);
+    const list = await get('/api/v1/hotspots?division=500103001');
+    expect(list.body.items).toHaveLength(1);
+    expect(list.body.items[0]).toMatchObject({ count: 12, peak: 12, categoryCode: GARBAGE });
+    const inbox = await get('/api/v1/inbox');
+    expect(inbox.body.items.filter((n: { kind: string; subject?: { id: string } }) => n.kind === 'triage.hotspot' && n.subject?.id === list.body.items[0].id)).toHaveLength(1);
+  });
+});
