@@ -22,8 +22,16 @@ export interface Sensing extends SensingView {
   readonly registry: SensorRegistry;
   readonly pipeline: IngestPipeline;
   readonly rollups: RollupBuffer;
-  /** The rule engine: receives stored readings sorted by (sensorId, ts), in commit order. */
-  setEvaluator(engine: { evaluate: Evaluate } | undefined): void;
+  /**
+   * The rule engine: receives stored readings sorted by sensor and ts, in commit order, as
+   * columns by sensor number when it has `evaluateColumns`, else as readings.
+   */
+  setEvaluator(engine: {
+    evaluate(batch: readonly Reading[], options: { late?: boolean }): Promise<void>;
+    evaluateColumns?: Evaluate;
+    /** Whether a reading may raise or escalate an alarm: its request takes the express lane. */
+    mayEscalate?(num: number, value: number): boolean;
+  } | undefined): void;
   /** Current alarm level of a sensor (for its status), from the alarms feature. */
   setAlarmLookup(lookup: ((sensorId: string) => AlarmLevel | null) | undefined): void;
   /** A sensor by id (or code), once the registry is loaded (`await registry.ready()`). */
@@ -44,7 +52,7 @@ export function sensing(ctx: AppContext): Sensing {
   let s = running.get(ctx);
   if (s) return s;
   const registry = new SensorRegistry(ctx.db);
-  const pipeline = new IngestPipeline(ctx.db, ctx.log, ctx.clock, (num) => registry.byNum(num)?.id, {
+  const pipeline = new IngestPipeline(ctx.db, ctx.log, ctx.clock, {
     capacity: ctx.config.ingestQueueReadings, maxBatch: 50_000, writers: WRITERS[ctx.db.kind],
   });
   const rollups = new RollupBuffer();
@@ -56,7 +64,19 @@ export function sensing(ctx: AppContext): Sensing {
     lastSeen: (num) => pipeline.lastSeen(num),
     alarmLevel: (id) => alarmLookup?.(id) ?? null,
     setEvaluator(engine) {
-      pipeline.evaluator = engine ? (batch: readonly Reading[], options: { late?: boolean }) => engine.evaluate(batch, options) : undefined;
+      pipeline.mayEscalate = engine?.mayEscalate?.bind(engine);
+      if (engine?.evaluateColumns) {
+        pipeline.evaluator = engine.evaluateColumns.bind(engine);
+        return;
+      }
+      pipeline.evaluator = engine && ((batch, options) => {
+        const readings: Reading[] = [];
+        for (let i = 0; i < batch.n; i++) {
+          const sensorId = registry.byNum(batch.nums[i])?.id;
+          if (sensorId) readings.push({ sensorId, ts: batch.ts[i], value: batch.values[i] });
+        }
+        return readings.length ? engine.evaluate(readings, options) : Promise.resolve();
+      });
     },
     setAlarmLookup(lookup) {
       alarmLookup = lookup;

@@ -8,12 +8,18 @@
  * older than their sensor's last evaluated one flagged as late. The queue counts readings
  * waiting to be written and readings waiting to be evaluated: when that passes the capacity,
  * submit refuses (the caller answers 503 with Retry-After, or pauses its MQTT client).
+ *
+ * Express lane: a request with a reading that may raise or escalate an alarm (the rule
+ * engine's `mayEscalate`, a look without changing state) queues apart and has a writer of its
+ * own, and is evaluated as soon as it is committed, so it is stored, evaluated and alarmed
+ * without waiting behind the bulk batches queued before it. Its readings are still stored
+ * before they are evaluated.
  */
 import type { Logger } from 'pino';
-import type { Db } from '../storage/db.ts';
-import type { Reading } from './model.ts';
+import type { Db, Queryable } from '../storage/db.ts';
 import type { Columns, Rejection } from './ingest-validate.ts';
-import { addCounters, insertReadings } from './ingest-store.ts';
+import { addCounters, isDuplicateKey, storeReadings } from './ingest-store.ts';
+import { capacityFor, grownArray } from './series-rollup.ts';
 
 export interface IngestOptions {
   /** Readings queued or being evaluated before submit refuses. */
@@ -24,7 +30,10 @@ export interface IngestOptions {
   writers: number;
 }
 
-export type Evaluate = (batch: readonly Reading[], options: { late?: boolean }) => Promise<void>;
+/** Stored readings of one commit as columns, sorted by (sensor number, ts). */
+export interface StoredColumns { nums: Int32Array; ts: Float64Array; values: Float64Array; n: number }
+
+export type Evaluate = (batch: StoredColumns, options: { late?: boolean }) => Promise<void>;
 
 export interface Stored { accepted: number; duplicates: number }
 
@@ -45,34 +54,37 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-/** Reading owners for the sensor numbers in a batch; the evaluator wants ids. */
-export type IdOfNum = (num: number) => string | undefined;
-
 export class IngestPipeline {
   readonly #db: Db;
   readonly #log: Logger;
   readonly #options: IngestOptions;
-  readonly #idOf: IdOfNum;
   readonly #clock: () => Date;
   #queue: Pending[] = [];
+  #express: Pending[] = [];
+  #expressWriting = false;
   #queued = 0;
   #inFlight = 0;
   #writers = 0;
   #evalTail: Promise<void> = Promise.resolve();
   #lastSeen = new Float64Array(1024);
+  /** Each sensor's second newest reading stored by this process (or the seeded last-seen time). */
+  #previousSeen = new Float64Array(1024);
   #lastEvaluated = new Float64Array(1024);
   #idle: (() => void)[] = [];
   evaluator: Evaluate | undefined;
+  /** Whether a reading may raise or escalate an alarm (takes the express lane). */
+  mayEscalate: ((num: number, value: number) => boolean) | undefined;
+  /** Requests that took the express lane since the start. */
+  expressRequests = 0;
   /** Readings queued or being evaluated before submit refuses (settable at run time). */
   capacity: number;
   /** Called with each committed batch's new readings (rollups). */
   onStored: ((nums: Int32Array, ts: Float64Array, values: Float64Array, n: number) => void) | undefined;
 
-  constructor(db: Db, log: Logger, clock: () => Date, idOf: IdOfNum, options: IngestOptions) {
+  constructor(db: Db, log: Logger, clock: () => Date, options: IngestOptions) {
     this.#db = db;
     this.#log = log;
     this.#clock = clock;
-    this.#idOf = idOf;
     this.#options = options;
     this.capacity = options.capacity;
   }
@@ -94,7 +106,9 @@ export class IngestPipeline {
   /** Seeds last-seen times at start, from the rollups. */
   seedLastSeen(num: number, ts: number): void {
     this.#grow(num);
+    // From the rollups, to the bucket: not exact, so everything up to it may repeat.
     if (ts > this.#lastSeen[num]) this.#lastSeen[num] = ts;
+    if (ts > this.#previousSeen[num]) this.#previousSeen[num] = ts;
   }
 
   /**
@@ -107,7 +121,9 @@ export class IngestPipeline {
       return Promise.reject(new IngestBusy(Math.max(1, Math.ceil(this.load / Math.max(1, this.#options.maxBatch)))));
     }
     return new Promise<Stored>((resolve, reject) => {
-      this.#queue.push({ cols, source, rejected, resolve, reject });
+      const urgent = this.#urgent(cols);
+      if (urgent) this.expressRequests++;
+      (urgent ? this.#express : this.#queue).push({ cols, source, rejected, resolve, reject });
       this.#queued += n;
       this.#pump();
     });
@@ -115,32 +131,53 @@ export class IngestPipeline {
 
   /** Resolves when everything submitted so far is stored and evaluated. */
   drain(): Promise<void> {
-    if (this.#queue.length === 0 && this.#writers === 0 && this.#inFlight === 0) return this.#evalTail;
+    if (this.#queue.length === 0 && this.#express.length === 0 && this.#writers === 0 && this.#inFlight === 0) return this.#evalTail;
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
+  #urgent(cols: Columns): boolean {
+    const mayEscalate = this.mayEscalate;
+    if (!mayEscalate) return false;
+    for (let i = 0; i < cols.nums.length; i++) if (mayEscalate(cols.nums[i], cols.values[i])) return true;
+    return false;
+  }
+
   #pump(): void {
-    while (this.#writers < this.#options.writers && this.#queue.length > 0) {
-      const batch: Pending[] = [];
-      let n = 0;
-      while (this.#queue.length > 0 && (batch.length === 0 || n + this.#queue[0].cols.nums.length <= this.#options.maxBatch)) {
-        const p = this.#queue.shift()!;
-        batch.push(p);
-        n += p.cols.nums.length;
-      }
-      this.#queued -= n;
-      this.#inFlight += n;
+    if (this.#express.length > 0 && !this.#expressWriting) {
+      this.#expressWriting = true;
+      this.#start(this.#take(this.#express), true, () => { this.#expressWriting = false; });
+    }
+    while (this.#writers < this.#options.writers && (this.#express.length > 0 || this.#queue.length > 0)) {
       this.#writers++;
-      this.#write(batch, n).finally(() => {
-        this.#writers--;
-        this.#pump();
-        this.#checkIdle();
-      });
+      const express = this.#express.length > 0;
+      this.#start(this.#take(express ? this.#express : this.#queue), express, () => { this.#writers--; });
     }
   }
 
+  /** Up to a batch from the front of a queue (at least one request). */
+  #take(queue: Pending[]): { batch: Pending[]; n: number } {
+    const batch: Pending[] = [];
+    let n = 0;
+    while (queue.length > 0 && (batch.length === 0 || n + queue[0].cols.nums.length <= this.#options.maxBatch)) {
+      const p = queue.shift()!;
+      batch.push(p);
+      n += p.cols.nums.length;
+    }
+    return { batch, n };
+  }
+
+  #start({ batch, n }: { batch: Pending[]; n: number }, express: boolean, done: () => void): void {
+    this.#queued -= n;
+    this.#inFlight += n;
+    this.#write(batch, n, express).finally(() => {
+      done();
+      this.#pump();
+      this.#checkIdle();
+    });
+  }
+
   #checkIdle(): void {
-    if (this.#queue.length || this.#writers || this.#inFlight) return;
+    if (this.#queue.length || this.#express.length || this.#writers || this.#expressWriting || this.#inFlight) return;
     const waiting = this.#idle;
     this.#idle = [];
     void this.#evalTail.then(() => waiting.forEach((w) => w()));
@@ -148,18 +185,25 @@ export class IngestPipeline {
 
   #grow(num: number): void {
     if (num < this.#lastSeen.length) return;
-    let size = this.#lastSeen.length;
-    while (size <= num) size *= 2;
-    for (const name of ['seen', 'evaluated'] as const) {
-      const old = name === 'seen' ? this.#lastSeen : this.#lastEvaluated;
-      const next = new Float64Array(size);
-      next.set(old);
-      if (name === 'seen') this.#lastSeen = next;
-      else this.#lastEvaluated = next;
-    }
+    const size = capacityFor(num, this.#lastSeen.length);
+    const grown = (a: Float64Array) => grownArray(a, size);
+    this.#lastSeen = grown(this.#lastSeen);
+    this.#previousSeen = grown(this.#previousSeen);
+    this.#lastEvaluated = grown(this.#lastEvaluated);
   }
 
-  async #write(batch: Pending[], n: number): Promise<void> {
+  /**
+   * Whether a reading may repeat one this process stored: it is not newer than the sensor's
+   * newest stored reading, unless it falls strictly between the two newest (nothing of this
+   * process lies there, so readings merely out of order still go by COPY).
+   */
+  #mayRepeat(num: number, ts: number): boolean {
+    if (num >= this.#lastSeen.length) return false;
+    const last = this.#lastSeen[num];
+    return ts === last || (ts < last && ts <= this.#previousSeen[num]);
+  }
+
+  async #write(batch: Pending[], n: number, express: boolean): Promise<void> {
     // Columns of the whole batch, with the request each reading came from.
     const nums = new Int32Array(n);
     const ts = new Float64Array(n);
@@ -183,12 +227,12 @@ export class IngestPipeline {
     const st = new Float64Array(n);
     const sv = new Float64Array(n);
     const sf = new Int32Array(n);
-    const duplicates = new Int32Array(batch.length);
+    const inBatch = new Int32Array(batch.length);
     let m = 0;
     for (let i = 0; i < n; i++) {
       const j = order[i];
       if (m > 0 && sn[m - 1] === nums[j] && st[m - 1] === ts[j]) {
-        duplicates[from[j]]++;
+        inBatch[from[j]]++;
         continue;
       }
       sn[m] = nums[j];
@@ -199,19 +243,24 @@ export class IngestPipeline {
     }
     let isNew: Uint8Array | null = null;
     const at = this.#clock();
+    // Readings that cannot repeat one this process stored go by COPY; a repeat stored by another node fails it, and the insert that skips repeats takes the whole batch.
+    let mayRepeat: Uint8Array | null = new Uint8Array(m);
+    for (let i = 0; i < m; i++) mayRepeat[i] = this.#mayRepeat(sn[i], st[i]) ? 1 : 0;
+    let duplicates = inBatch;
+    const store = async (tx: Queryable) => {
+      isNew = await storeReadings(tx, sn, st, sv, m, mayRepeat);
+      duplicates = inBatch.slice();
+      if (isNew) for (let i = 0; i < m; i++) if (!isNew[i]) duplicates[sf[i]]++;
+      await addCounters(tx, countsOf(batch, duplicates), at);
+    };
     try {
-      await this.#db.transaction(async (tx) => {
-        const result = m > 0 ? await insertReadings(tx, sn, st, sv, m) : { inserted: 0, keys: null };
-        if (result.keys) {
-          const stored = new Set(result.keys.nums.map((num, i) => `${num}:${result.keys!.ts[i]}`));
-          isNew = new Uint8Array(m);
-          for (let i = 0; i < m; i++) {
-            if (stored.has(`${sn[i]}:${st[i]}`)) isNew[i] = 1;
-            else duplicates[sf[i]]++;
-          }
-        }
-        await addCounters(tx, countsOf(batch, duplicates), at);
-      });
+      try {
+        await this.#db.transaction(store);
+      } catch (error) {
+        if (!mayRepeat || !isDuplicateKey(error)) throw error;
+        mayRepeat = null;
+        await this.#db.transaction(store);
+      }
     } catch (error) {
       this.#inFlight -= n;
       this.#log.error({ err: error, readings: n }, 'ingest batch failed');
@@ -235,44 +284,61 @@ export class IngestPipeline {
     this.#inFlight -= n - w;
     if (w > 0) {
       this.#grow(sn[w - 1] > sn[0] ? sn[w - 1] : sn[0]);
-      for (let i = 0; i < w; i++) if (st[i] > this.#lastSeen[sn[i]]) this.#lastSeen[sn[i]] = st[i];
+      for (let i = 0; i < w; i++) {
+        const num = sn[i];
+        if (st[i] > this.#lastSeen[num]) {
+          this.#previousSeen[num] = this.#lastSeen[num];
+          this.#lastSeen[num] = st[i];
+        } else if (st[i] > this.#previousSeen[num]) {
+          this.#previousSeen[num] = st[i];
+        }
+      }
       try {
         this.onStored?.(sn, st, sv, w);
       } catch (error) {
         this.#log.error({ err: error }, 'rollup update failed');
       }
     }
-    this.#evaluate(sn, st, sv, w);
+    this.#evaluate(sn, st, sv, w, express);
   }
 
-  /** Hands stored readings to the evaluator, one batch after another in commit order. */
-  #evaluate(sn: Int32Array, st: Float64Array, sv: Float64Array, w: number): void {
-    this.#evalTail = this.#evalTail.then(async () => {
+  /**
+   * Hands stored readings to the evaluator, one batch after another in commit order; an
+   * express batch at once, ahead of bulk batches still waiting (their older readings of the
+   * same sensors are then late).
+   */
+  #evaluate(sn: Int32Array, st: Float64Array, sv: Float64Array, w: number, express: boolean): void {
+    const run = async () => {
       try {
         const evaluate = this.evaluator;
         if (!evaluate || w === 0) return;
-        const inOrder: Reading[] = [];
-        const late: Reading[] = [];
+        // In place: in-order readings to the front, late ones (older than the sensor's last evaluated) to the back, both in (sensor, ts) order.
+        const late = { nums: new Int32Array(w), ts: new Float64Array(w), values: new Float64Array(w), n: 0 };
+        let k = 0;
         for (let i = 0; i < w; i++) {
-          const sensorId = this.#idOf(sn[i]);
-          if (!sensorId) continue;
-          const reading: Reading = { sensorId, ts: st[i], value: sv[i] };
-          if (st[i] <= this.#lastEvaluated[sn[i]]) {
-            late.push(reading);
-          } else {
-            this.#lastEvaluated[sn[i]] = st[i];
-            inOrder.push(reading);
+          const num = sn[i];
+          if (st[i] <= this.#lastEvaluated[num]) {
+            late.nums[late.n] = num;
+            late.ts[late.n] = st[i];
+            late.values[late.n++] = sv[i];
+            continue;
           }
+          this.#lastEvaluated[num] = st[i];
+          sn[k] = num;
+          st[k] = st[i];
+          sv[k++] = sv[i];
         }
-        if (inOrder.length) await evaluate(inOrder, {});
-        if (late.length) await evaluate(late, { late: true });
+        if (k) await evaluate({ nums: sn, ts: st, values: sv, n: k }, {});
+        if (late.n) await evaluate(late, { late: true });
       } catch (error) {
         this.#log.error({ err: error }, 'rule evaluation failed');
       } finally {
         this.#inFlight -= w;
         this.#checkIdle();
       }
-    });
+    };
+    if (express) void run();
+    else this.#evalTail = this.#evalTail.then(run);
   }
 }
 

@@ -42,7 +42,7 @@ export async function startMqttIngest(
   ctx: AppContext, parts: { registry: SensorRegistry; pipeline: IngestPipeline }, options: MqttIngestOptions,
 ): Promise<MqttIngest> {
   await parts.registry.ready();
-  const connections = options.connections ?? 32;
+  const connections = options.connections ?? 64;
   const filter = `${options.topicRoot}/+/readings`;
   const prefix = `${options.topicRoot}/`;
   let stopping = false;

@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import type { AppContext } from '../app.ts';
 import { allow, principalOf, SECURED, STAFF } from '../http/auth.ts';
 import { Problem } from '../http/errors.ts';
-import { problems } from '../http/schemas.ts';
+import { Bbox, parseBbox, problems } from '../http/schemas.ts';
 import { sensing } from './index.ts';
 import { ASSET_TYPE_CODES, ASSET_TYPES, SENSOR_TYPE_CODES, SENSOR_TYPES } from './model.ts';
 import { parseSensorCsv, parseSensorGeoJson, type SensorInput } from './registry-import.ts';
@@ -80,18 +80,14 @@ export async function sensingRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       querystring: Type.Object({
         division: Type.Optional(Type.String({ pattern: '^[0-9]{6,15}$', description: 'Any division or grid code on the sensor\'s chain' })),
         type: Type.Optional(literals(SENSOR_TYPE_CODES)), status: Type.Optional(literals(['online', 'offline', 'alarm'])), asset: Type.Optional(Code),
-        bbox: Type.Optional(Type.String({ pattern: '^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$', description: 'minLon,minLat,maxLon,maxLat (WGS84)' })),
+        bbox: Type.Optional(Bbox),
         ...Page,
       }, { additionalProperties: false }),
       response: { 200: Type.Object({ items: Type.Array(SensorSchema), total: Type.Integer() }), ...problems(400, 401, 403) },
     },
   }, async (request) => {
     const q = request.query as registry.SensorFilter & { bbox?: string };
-    const bbox = q.bbox?.split(',').map(Number) as [number, number, number, number] | undefined;
-    if (bbox && (bbox.some((v) => !Number.isFinite(v)) || bbox[0] > bbox[2] || bbox[1] > bbox[3])) {
-      throw new Problem('CY_VALIDATION', 'bbox must be minLon,minLat,maxLon,maxLat', [{ pointer: '/querystring/bbox', message: 'invalid bbox' }]);
-    }
-    return registry.listSensors(ctx, s, principalOf(request), { ...q, bbox });
+    return registry.listSensors(ctx, s, principalOf(request), { ...q, bbox: q.bbox === undefined ? undefined : parseBbox(q.bbox) });
   });
 
   app.get('/sensors/:id', {

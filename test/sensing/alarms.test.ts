@@ -204,11 +204,19 @@ describe('through ingest', () => {
     expect(res.statusCode, res.body).toBe(201);
     const { sensor, secret } = res.json();
     const now = app.ctx.clock().getTime();
+    const pipeline = sensing(app.ctx).pipeline;
+    const quiet = await app.server.inject({
+      method: 'POST', url: '/api/v1/ingest/readings', headers: { authorization: `Device TILT-ALM-1:${secret}` }, payload: [{ ts: now - 120_000, value: 1 }],
+    });
+    expect(quiet.statusCode, quiet.body).toBe(200);
+    const express = pipeline.expressRequests;
     const posted = await app.server.inject({
       method: 'POST', url: '/api/v1/ingest/readings', headers: { authorization: `Device TILT-ALM-1:${secret}` },
       payload: [{ ts: now - 60_000, value: 2 }, { ts: now, value: 16 }],
     });
     expect(posted.statusCode, posted.body).toBe(200);
+    // A reading past a threshold above the current level goes ahead of the bulk queue.
+    expect(pipeline.expressRequests).toBe(express + 1);
     await sensing(app.ctx).pipeline.drain();
     await lifeline.engine.idle();
     const [alarm] = (await get(`/alarms?sensor=${sensor.id}`, jiefangbeiOp)).json().items;

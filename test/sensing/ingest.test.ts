@@ -96,6 +96,26 @@ describe('HTTP ingest', () => {
     expect(stored).toEqual([{ value: 7 }]);
   });
 
+  it('keeps a reading once when another node stored it first (this node had no reason to expect the repeat)', async () => {
+    const t = NOW + 120_000;
+    await app.ctx.db.query('insert into sensing_reading (sensor_num, ts_ms, value) select num, $2, 9 from sensing_sensor where code = $1', ['ING-C', t]);
+    const before = await readingCount('ING-C');
+    const res = await postReadings(app, gw, [{ sensor: 'ING-C', ts: t, value: 1 }, { sensor: 'ING-C', ts: t + 1000, value: 2 }]);
+    expect(res.json()).toMatchObject({ accepted: 1, duplicates: 1 });
+    expect(await readingCount('ING-C')).toBe(before + 1);
+    const [kept] = await app.ctx.db.query<{ value: number }>('select value from sensing_reading r join sensing_sensor s on s.num = r.sensor_num where s.code = $1 and ts_ms = $2', ['ING-C', t]);
+    expect(kept.value).toBe(9);
+  });
+
+  it('stores a reading that arrives out of order once, and knows its repeat', async () => {
+    const t = NOW + 180_000;
+    expect((await postReadings(app, gw, [{ sensor: 'ING-C', ts: t + 2000, value: 1 }])).json()).toMatchObject({ accepted: 1 });
+    expect((await postReadings(app, gw, [{ sensor: 'ING-C', ts: t + 1000, value: 2 }])).json()).toMatchObject({ accepted: 1, duplicates: 0 });
+    for (const ts of [t + 1000, t + 2000]) {
+      expect((await postReadings(app, gw, [{ sensor: 'ING-C', ts, value: 3 }])).json()).toMatchObject({ accepted: 0, duplicates: 1 });
+    }
+  });
+
   it('hands stored readings to the evaluator sorted by sensor and time, late ones flagged, duplicates not again', async () => {
     const s = sensing(app.ctx);
     const calls: { batch: Reading[]; late: boolean }[] = [];

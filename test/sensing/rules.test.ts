@@ -52,6 +52,18 @@ describe('threshold rules', () => {
     expect(await historyOf(alarm.id)).toEqual(['raise:red', 'case:red', 'clear:-']);
   });
 
+  it('says which readings may raise or escalate (the express lane of ingest), without moving state', async () => {
+    add({ id: 'G9', type: 'gas_lel' });
+    const num = sensors.numOf('G9');
+    expect(lifeline.engine.mayEscalate(num, 3)).toBe(false);
+    expect(lifeline.engine.mayEscalate(num, 26)).toBe(true);
+    expect(lifeline.engine.mayEscalate(num, 26)).toBe(true);
+    await feed(lifeline, series('G9', [[0, 26], [30, 26]]));
+    expect((await alarmsOf('G9'))[0]).toMatchObject({ level: 'red' });
+    // Already red: nothing above it.
+    expect(lifeline.engine.mayEscalate(num, 30)).toBe(false);
+  });
+
   it('out-of-order readings are stored but do not move alarm state', async () => {
     add({ id: 'G2', type: 'gas_lel' });
     const lateBefore = lifeline.engine.stats.late;

@@ -1,8 +1,9 @@
 /**
  * The alarm ledger (告警台账): the active alarms in memory, one per (sensor or asset, rule), and
  * the writer of the engine's level changes. A batch's changes and the engine's saved state go
- * in one transaction (so a restart never sees one without the other); events, cases and case
- * notes follow after the commit, in order.
+ * in one transaction (so a restart never sees one without the other); the events go out right
+ * after the commit, and cases and case notes follow on their own queue, in order, so opening a
+ * case never holds up the next alarm.
  */
 import type { AppContext } from '../../app.ts';
 import { appendAudit } from '../../audit/index.ts';
@@ -24,6 +25,8 @@ export class AlarmLedger implements AlarmSink {
   readonly #active = new Map<string, Alarm>();
   /** sensorId → active alarms naming it (its own and its asset's are separate keys). */
   readonly #bySensor = new Map<string, Set<string>>();
+  /** Cases linked since the outcomes queued for follow-up were taken (their alarm copies may predate the link). */
+  readonly #linked = new Map<string, string>();
 
   constructor(ctx: AppContext) {
     this.#ctx = ctx;
@@ -102,26 +105,28 @@ export class AlarmLedger implements AlarmSink {
       }
       await saveStates(tx, states, now);
     });
-    for (const o of outcomes) this.remember(o.alarm);
+    for (const o of outcomes) {
+      this.remember(o.alarm);
+      ctx.bus.publish(alarmEvent(ctx, o.type, o.alarm, { fromLevel: o.from }));
+    }
     return () => this.#followUp(outcomes);
   }
 
-  /** Events out; cases opened for orange and red; level changes and clearing noted on the case. */
+  /** Cases opened for orange and red; level changes and clearing noted on the case. */
   async #followUp(outcomes: readonly Outcome[]): Promise<void> {
     const ctx = this.#ctx;
-    const caseOf = new Map<string, string | null>();
     for (const o of outcomes) {
-      ctx.bus.publish(alarmEvent(ctx, o.type, o.alarm, { fromLevel: o.from }));
-      const caseId = caseOf.has(o.alarm.id) ? caseOf.get(o.alarm.id)! : o.alarm.caseId;
+      const caseId = o.alarm.caseId ?? this.#linked.get(o.alarm.id) ?? null;
       try {
         if (!caseId && o.alarm.state === 'active' && opensCase(o.alarm.level)) {
-          caseOf.set(o.alarm.id, await this.linkCase(o.alarm, o.categoryCode));
+          this.#linked.set(o.alarm.id, await this.linkCase(o.alarm, o.categoryCode));
         } else if (caseId && o.type !== 'alarm.raised') {
           await noteOnCase(ctx, { ...o.alarm, caseId }, levelNote(o.from, o.alarm.state === 'cleared' ? null : o.alarm.level, 'auto'), { value: o.alarm.value });
         }
       } catch (error) {
         ctx.log.error({ err: error, alarmId: o.alarm.id }, 'alarm case link failed');
       }
+      if (o.alarm.state === 'cleared') this.#linked.delete(o.alarm.id);
     }
   }
 
@@ -131,14 +136,16 @@ export class AlarmLedger implements AlarmSink {
     const caseId = await openCaseFor(ctx, a, categoryCode);
     const now = ctx.clock();
     const saved = await ctx.db.transaction(async (tx) => {
-      const current = await store.getAlarm(tx, a.id);
-      if (!current) throw new Error(`alarm ${a.id} vanished`);
-      const row = await store.updateAlarm(tx, { ...current, caseId, updatedAt: now.toISOString() });
-      await store.appendAlarmEvent(tx, a.id, { at: now.toISOString(), action: 'case', fromLevel: current.level, toLevel: current.level, actor: null, note: null, data: { caseId } });
+      const row = await store.linkAlarmCase(tx, a.id, caseId, now.toISOString());
+      if (!row) throw new Error(`alarm ${a.id} vanished`);
+      await store.appendAlarmEvent(tx, a.id, { at: now.toISOString(), action: 'case', fromLevel: row.level, toLevel: row.level, actor: null, note: null, data: { caseId } });
       await appendAudit(tx, { at: now, actor: ALARM_CLIENT, action: 'alarm.case', entityType: 'alarm', entityId: a.id, after: { caseId } });
       return row;
     });
-    this.remember(saved);
+    // Only the link: the engine may have remembered a newer level of this alarm meanwhile.
+    const key = keyOf(saved.subjectId, saved.ruleKey);
+    const known = this.#active.get(key);
+    if (known?.id === saved.id) this.#active.set(key, { ...known, caseId, version: Math.max(known.version, saved.version) });
     ctx.bus.publish(alarmEvent(ctx, 'alarm.case-opened', saved));
     return caseId;
   }

@@ -35,6 +35,7 @@ export async function startLifeline(ctx: AppContext, options: { tickMs?: number 
   await s.registry.ready();
   const lifeline = await loadLifeline(ctx, {
     get: (id) => s.sensorInfo(id),
+    byNum: (num) => s.registry.byNum(num),
     all: () => s.sensors(),
     lastSeen: (id) => {
       const e = s.registry.get(id);

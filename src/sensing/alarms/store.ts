@@ -81,11 +81,17 @@ export async function insertAlarm(tx: Queryable, a: Alarm): Promise<void> {
 export async function updateAlarm(tx: Queryable, a: Alarm): Promise<Alarm> {
   const [row] = await tx.query<AlarmRow>(
     `update alarm set level = $2, peak_level = $3, state = $4, acknowledged_at = $5, acknowledged_by = $6, assignee_user_id = $7,
-       assignee_unit_id = $8, value = $9, updated_at = $10, cleared_at = $11, case_id = $12, version = version + 1
+       assignee_unit_id = $8, value = $9, updated_at = $10, cleared_at = $11, case_id = coalesce($12, case_id), version = version + 1
      where id = $1 returning *`,
     [a.id, a.level, a.peakLevel, a.state, a.acknowledgedAt, a.acknowledgedBy, a.assigneeUserId, a.assigneeUnitId, a.value, a.updatedAt, a.clearedAt, a.caseId],
   );
   return toAlarm(row);
+}
+
+/** Links the alarm to its case and nothing else (the engine may be writing its level meanwhile); a link is never undone. */
+export async function linkAlarmCase(tx: Queryable, id: string, caseId: string, at: string): Promise<Alarm | undefined> {
+  const [row] = await tx.query<AlarmRow>('update alarm set case_id = $2, updated_at = $3, version = version + 1 where id = $1 returning *', [id, caseId, at]);
+  return row ? toAlarm(row) : undefined;
 }
 
 export async function appendAlarmEvent(tx: Queryable, alarmId: string, e: Omit<AlarmEvent, 'seq'>): Promise<void> {

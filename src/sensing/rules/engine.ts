@@ -27,13 +27,20 @@ export interface RuleEngine {
   /** Called by the ingest pipeline with readings that are durably stored, sorted by (sensorId, ts);
    *  late readings (ts older than the sensor's last evaluated ts) are passed with late=true. */
   evaluate(batch: readonly Reading[], options: { late?: boolean }): Promise<void>;
+  /** The same for the ingest hot path: columns of sensor numbers (`SensorSource.byNum`), times and values, no objects per reading. */
+  evaluateColumns(batch: ReadingColumns, options: { late?: boolean }): Promise<void>;
   /** Periodic: offline / flat-line detection; called by a timer the engine owns when serving. */
   tick(now: Date): Promise<void>;
 }
 
+/** Readings as parallel columns, sorted by (sensor number, ts). */
+export interface ReadingColumns { nums: ArrayLike<number>; ts: ArrayLike<number>; values: ArrayLike<number>; n: number }
+
 /** Where sensors come from: the registry in memory (src/sensing/registry.ts). */
 export interface SensorSource {
   get(id: string): SensorInfo | undefined;
+  /** A sensor by its number (ingest's key), for `evaluateColumns`. */
+  byNum?(num: number): SensorInfo | undefined;
   all(): Iterable<SensorInfo | undefined>;
   /** Epoch ms of the sensor's newest stored reading (0: none known), so offline counts survive a restart. */
   lastSeen?(id: string): number;
@@ -84,6 +91,8 @@ export class LifelineRuleEngine implements RuleEngine {
   readonly #alarms: AlarmSink;
   #index: RuleIndex = indexRules([]);
   readonly #runtimes = new Map<string, SensorRuntime>();
+  /** The same runtimes by sensor number, for the columnar path. */
+  #byNum: (SensorRuntime | undefined)[] = [];
   readonly #assetSlots = new Map<string, Slot>();
   /** Saved states not yet claimed by a runtime (sensors not seen since the start). */
   readonly #saved = new Map<string, unknown>();
@@ -93,7 +102,10 @@ export class LifelineRuleEngine implements RuleEngine {
   #outStates = new Map<string, SavedState>();
   #changes: LevelChange[] = [];
   readonly #keys = new Map<string, string>();
+  /** Alarm transactions (and hand clears), one after another. */
   #chain: Promise<unknown> = Promise.resolve();
+  /** Cases and case notes after the commits, in commit order; never holds up the next commit. */
+  #followUps: Promise<unknown> = Promise.resolve();
   #startedAt = 0;
   #timer: NodeJS.Timeout | undefined;
 
@@ -116,6 +128,7 @@ export class LifelineRuleEngine implements RuleEngine {
     this.#index = indexRules(await listRules(this.#ctx.db));
     const runtimes = [...this.#runtimes.values()];
     this.#runtimes.clear();
+    this.#byNum = [];
     for (const old of runtimes) {
       const fresh = this.#runtime(this.#sensors.get(old.info.id) ?? old.info, old);
       fresh.lastTs = old.lastTs;
@@ -139,28 +152,64 @@ export class LifelineRuleEngine implements RuleEngine {
     }
     for (const r of batch) {
       const rt = this.#runtimeOf(r.sensorId);
-      if (!rt) { this.stats.unknown++; continue; }
-      if (r.ts <= rt.lastTs) { this.stats.late++; continue; }
-      rt.lastTs = r.ts;
-      rt.lastSeen = r.ts;
-      this.stats.evaluated++;
-      for (const slot of rt.slots) {
-        const from = slot.lv.level;
-        const result = stepReading(slot, r.ts, r.value);
-        if (result) this.#note(rt.info, rt.info.id, 'sensor', slot, from, result.changed, r, result.derived);
-      }
-      if (rt.offline && rt.offline.lv.level > 0) {
-        const from = rt.offline.lv.level;
-        const result = stepReading(rt.offline, r.ts, r.value)!;
-        this.#note(rt.info, rt.info.id, 'sensor', rt.offline, from, result.changed, r, 0);
-      }
-      for (const { slot, flow } of rt.bursts) {
-        const from = slot.lv.level;
-        const result = stepBurst(slot, rt.info.id, flow, r.ts, r.value);
-        this.#note(rt.info, rt.info.assetId!, 'asset', slot, from, result.changed, r, result.derived);
-      }
+      if (!rt) this.stats.unknown++;
+      else this.#step(rt, r.ts, r.value);
     }
     await this.#flush();
+  }
+
+  async evaluateColumns(batch: ReadingColumns, options: { late?: boolean } = {}): Promise<void> {
+    if (options.late) {
+      this.stats.late += batch.n;
+      return;
+    }
+    const { nums, ts, values } = batch;
+    for (let i = 0; i < batch.n; i++) {
+      const num = nums[i];
+      const rt = this.#runtimeOfNum(num);
+      if (!rt) this.stats.unknown++;
+      else this.#step(rt, ts[i], values[i]);
+    }
+    await this.#flush();
+  }
+
+  /**
+   * Whether a reading of sensor `num` may raise or escalate one of its threshold alarms: the
+   * value is at or past a create threshold above the current level. A look only (no state
+   * changes); the ingest pipeline stores such readings in its express lane.
+   */
+  mayEscalate(num: number, value: number): boolean {
+    const rt = this.#runtimeOfNum(num);
+    if (!rt) return false;
+    for (const slot of rt.slots) {
+      if (slot.rule.kind !== 'threshold') continue;
+      const x = slot.spec.sign * value;
+      for (let i = slot.lv.level; i < 4; i++) if (x >= slot.spec.create[i]) return true;
+    }
+    return false;
+  }
+
+  /** One reading of a sensor through its slots, its offline slot (to clear it) and its asset's burst slots. */
+  #step(rt: SensorRuntime, ts: number, value: number): void {
+    if (ts <= rt.lastTs) { this.stats.late++; return; }
+    rt.lastTs = ts;
+    rt.lastSeen = ts;
+    this.stats.evaluated++;
+    for (const slot of rt.slots) {
+      const from = slot.lv.level;
+      const result = stepReading(slot, ts, value);
+      if (result) this.#note(rt.info, rt.info.id, 'sensor', slot, from, result.changed, ts, value, result.derived);
+    }
+    if (rt.offline && rt.offline.lv.level > 0) {
+      const from = rt.offline.lv.level;
+      const result = stepReading(rt.offline, ts, value)!;
+      this.#note(rt.info, rt.info.id, 'sensor', rt.offline, from, result.changed, ts, value, 0);
+    }
+    for (const { slot, flow } of rt.bursts) {
+      const from = slot.lv.level;
+      const result = stepBurst(slot, rt.info.id, flow, ts, value);
+      this.#note(rt.info, rt.info.assetId!, 'asset', slot, from, result.changed, ts, value, result.derived);
+    }
   }
 
   async tick(now: Date): Promise<void> {
@@ -175,23 +224,26 @@ export class LifelineRuleEngine implements RuleEngine {
       if (!slot) continue;
       const from = slot.lv.level;
       const changed = stepOffline(slot, t, rt.lastSeen, info.intervalSeconds);
-      if (changed || slot.lv.level !== from) this.#note(info, info.id, 'sensor', slot, from, changed, { sensorId: info.id, ts: t, value: Number.NaN }, slot.lv.level ? 1 : 0);
+      if (changed || slot.lv.level !== from) this.#note(info, info.id, 'sensor', slot, from, changed, t, Number.NaN, slot.lv.level ? 1 : 0);
     }
     await this.#flush();
   }
 
-  /** Waits until every change so far is written and followed up (cases, events). */
+  /** Waits until every change so far is written and followed up (events, cases). */
   async idle(): Promise<void> {
     let seen: Promise<unknown>;
+    let seenFollowUps: Promise<unknown>;
     do {
       seen = this.#chain;
+      seenFollowUps = this.#followUps;
       await seen;
-    } while (seen !== this.#chain);
+      await seenFollowUps;
+    } while (seen !== this.#chain || seenFollowUps !== this.#followUps);
   }
 
-  /** Runs `fn` between batches (a manual change to an alarm must not interleave with one). */
+  /** Runs `fn` between batches, after their cases (a manual change to an alarm must not interleave with one). */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#chain.then(fn, fn);
+    const run = this.#chain.then(() => this.#followUps).then(fn, fn);
     this.#chain = run.catch(() => undefined);
     return run;
   }
@@ -211,13 +263,13 @@ export class LifelineRuleEngine implements RuleEngine {
     return this.#sensors.all();
   }
 
-  #note(sensor: SensorInfo, subjectId: string, subjectType: 'sensor' | 'asset', slot: Slot, from: number, changed: boolean, r: Reading, derived: number): void {
+  #note(sensor: SensorInfo, subjectId: string, subjectType: 'sensor' | 'asset', slot: Slot, from: number, changed: boolean, at: number, value: number, derived: number): void {
     if (changed) this.#dirty.set(`${subjectId}|${slot.key}`, { subjectId, slot });
     if (slot.lv.level === from) return;
     this.stats.changes++;
     this.#changes.push({
       subjectType, subjectId, ruleKey: slot.key, rule: slot.rule, sensor, from: levelAt(from), to: levelAt(slot.lv.level),
-      at: r.ts, value: r.value, derived,
+      at, value, derived,
     });
   }
 
@@ -231,7 +283,8 @@ export class LifelineRuleEngine implements RuleEngine {
     this.stats.saves += this.#dirty.size;
     this.#dirty.clear();
     const committed = this.#chain.then(() => this.#commitOutbox());
-    this.#chain = committed.then((followUp) => followUp(), () => undefined)
+    this.#chain = committed.catch(() => undefined);
+    this.#followUps = this.#followUps.then(() => committed).then((followUp) => followUp(), () => undefined)
       .catch((error: unknown) => this.#ctx.log.error({ err: error }, 'alarm follow-up failed'));
     await committed;
   }
@@ -250,6 +303,15 @@ export class LifelineRuleEngine implements RuleEngine {
       for (const [k, st] of states) if (!this.#outStates.has(k)) this.#outStates.set(k, st);
       throw error;
     }
+  }
+
+  #runtimeOfNum(num: number): SensorRuntime | undefined {
+    const rt = this.#byNum[num];
+    if (rt) return rt;
+    const info = this.#sensors.byNum?.(num);
+    const made = info && this.#runtimeOf(info.id);
+    if (made) this.#byNum[num] = made;
+    return made;
   }
 
   #runtimeOf(sensorId: string): SensorRuntime | undefined {

@@ -8,6 +8,9 @@ import type { RuleParams } from '../../../src/sensing/rules/model.ts';
 
 export class FakeSensors implements SensorSource {
   readonly map = new Map<string, SensorInfo>();
+  /** Sensor numbers (ingest's key): the position in insertion order. */
+  byNum(num: number) { return [...this.map.values()][num]; }
+  numOf(id: string) { return [...this.map.keys()].indexOf(id); }
   get(id: string) { return this.map.get(id); }
   all() { return this.map.values(); }
 }
