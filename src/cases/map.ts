@@ -1,6 +1,6 @@
 /**
- * Case data for the one map (一图掌控): compact points for clustering and heat on the client,
- * and counts by sub-area for the choropleth and the numbers beside the breadcrumbs. Both are
+ * Case data for the one map (一图掌控): clusters per zoom and box computed in the database (what
+ * the console draws), compact points for clients that cluster themselves, and counts by sub-area for the choropleth and the numbers beside the breadcrumbs. Both are
  * limited to what the caller may see, like the case list.
  */
 import type { AppContext } from '../app.ts';
@@ -49,6 +49,62 @@ export async function mapPoints(ctx: AppContext, principal: Principal, q: { divi
     division: area.code, count: kept.length, truncated: rows.length > q.limit,
     statuses: CASE_STATUSES.map((s) => ({ code: s, name: STATUS_ZH[s] })),
     ids: kept.map((r) => r.id), coords, status: kept.map((r) => statusIndex.get(r.status) ?? 0), overdue: kept.map((r) => (r.overdue ? 1 : 0)),
+  };
+}
+
+/** Server-side clusters for the one map: what the client draws, a few thousand features at most, whatever the case count. */
+export interface MapClusters {
+  division: string;
+  zoom: number;
+  /** Cases in the box (the sum of `counts`, unless truncated). */
+  total: number;
+  /** True when more cells were filled than the answer carries (the fullest were kept). */
+  truncated: boolean;
+  /** Cluster positions (mean of the members) flattened: [lon0, lat0, lon1, lat1, …] (WGS84, 5 decimals). */
+  coords: number[];
+  counts: number[];
+  /** Overdue cases in each cluster. */
+  overdue: number[];
+  /** The case id where a cluster is one case, else null. */
+  ids: (string | null)[];
+}
+
+/** Cell side in screen pixels: about a cluster circle's size and spacing. */
+export const CLUSTER_CELL_PX = 64;
+export const MAX_CLUSTERS = 5000;
+
+/**
+ * The lattice cell at a map zoom (512-pixel tiles, as MapLibre draws): CLUSTER_CELL_PX wide, and
+ * as tall on screen at latitude `lat` (Web Mercator stretches latitude by 1 / cos).
+ */
+export function clusterCell(zoom: number, lat: number): { lon: number; lat: number } {
+  const lon = (360 * CLUSTER_CELL_PX) / (512 * 2 ** zoom);
+  return { lon, lat: lon * Math.cos((lat * Math.PI) / 180) };
+}
+
+/** The box grown outward to whole cells, so cells at its edge are counted whole. */
+export function snapToCells(box: readonly [number, number, number, number], cell: { lon: number; lat: number }): [number, number, number, number] {
+  return [
+    Math.floor(box[0] / cell.lon) * cell.lon, Math.floor(box[1] / cell.lat) * cell.lat,
+    Math.ceil(box[2] / cell.lon) * cell.lon, Math.ceil(box[3] / cell.lat) * cell.lat,
+  ];
+}
+
+export async function mapClusters(ctx: AppContext, principal: Principal, q: { division: string; open: boolean; zoom: number; bbox: [number, number, number, number] }): Promise<MapClusters> {
+  const area = areaOf(ctx, principal, q.division);
+  const reach = reachOf(principal, await unitDirectory(ctx));
+  const cell = clusterCell(q.zoom, (q.bbox[1] + q.bbox[3]) / 2);
+  const rows = await store.mapClusters(ctx.db, reach, area.level === 'city' ? null : { level: area.level, code: area.code }, q.open, ctx.clock(),
+    snapToCells(q.bbox, cell), cell, MAX_CLUSTERS + 1);
+  const kept = rows.slice(0, MAX_CLUSTERS);
+  const coords = new Array<number>(kept.length * 2);
+  kept.forEach((r, i) => {
+    coords[i * 2] = round5(r.lon);
+    coords[i * 2 + 1] = round5(r.lat);
+  });
+  return {
+    division: area.code, zoom: q.zoom, total: kept.reduce((sum, r) => sum + r.n, 0), truncated: rows.length > MAX_CLUSTERS,
+    coords, counts: kept.map((r) => r.n), overdue: kept.map((r) => r.overdue), ids: kept.map((r) => (r.n === 1 ? r.id : null)),
   };
 }
 

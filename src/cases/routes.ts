@@ -6,7 +6,7 @@ import type { AppContext } from '../app.ts';
 import { allow, principalOf, SECURED, STAFF } from '../http/auth.ts';
 import { unitDirectory } from '../org/directory.ts';
 import { Problem } from '../http/errors.ts';
-import { DivisionCode, problems } from '../http/schemas.ts';
+import { Bbox, DivisionCode, parseBbox, problems } from '../http/schemas.ts';
 import { clientOf, limit } from '../http/rate-limit.ts';
 import { APPEAL_TYPES, CHANNELS, URGENCIES } from './model.ts';
 import * as service from './service.ts';
@@ -121,7 +121,7 @@ const ListQuery = Type.Object({
   channel: Type.Optional(literals(CHANNELS)), urgency: Type.Optional(literals(URGENCIES)),
   overdue: Type.Optional(Type.Boolean()),
   from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })),
-  bbox: Type.Optional(Type.String({ pattern: '^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$', description: 'minLon,minLat,maxLon,maxLat (WGS84)' })),
+  bbox: Type.Optional(Bbox),
   q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Full text in title, description, address and number' })),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
@@ -143,10 +143,7 @@ function parseCursor(cursor: string | undefined): { createdAt: string; id: strin
 const makeCursor = (c: { createdAt: string; id: string }) => Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
 
 function toListQuery(q: ListQ): service.ListQuery {
-  const bbox = q.bbox?.split(',').map(Number) as [number, number, number, number] | undefined;
-  if (bbox && (bbox.some((v) => !Number.isFinite(v)) || bbox[0] > bbox[2] || bbox[1] > bbox[3])) {
-    throw new Problem('CY_VALIDATION', 'bbox must be minLon,minLat,maxLon,maxLat', [{ pointer: '/querystring/bbox', message: 'invalid bbox' }]);
-  }
+  const bbox = q.bbox === undefined ? undefined : parseBbox(q.bbox);
   return {
     status: q.status as service.CaseStatus[] | undefined, categoryPrefix: q.category, ownerUnitId: q.owner, assigneeUnitId: q.assignee,
     channel: q.channel as service.IntakeInput['channel'] | undefined, urgency: q.urgency as service.IntakeInput['urgency'] | undefined,
@@ -174,7 +171,7 @@ export async function caseRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
   }, async (request, reply) => {
     const principal = principalOf(request);
     // Residents' reports are public intake; staff report from work and are not limited.
-    if (principal.user.role === 'citizen') limit(reply, [[app.rateLimits.intakeAddress, clientOf(request)], [app.rateLimits.intakeReporter, `user:${principal.user.id}`]]);
+    if (principal.user.role === 'citizen') await limit(reply, [[app.rateLimits.intakeAddress, clientOf(request)], [app.rateLimits.intakeReporter, `user:${principal.user.id}`]]);
     const body = request.body as Record<string, unknown> & { location: { lon: number; lat: number; crs?: 'wgs84' | 'gcj02' } };
     const staff = principal.user.role !== 'citizen';
     const input: service.IntakeInput = {
@@ -235,6 +232,31 @@ export async function caseRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       },
     },
   }, async (request) => map.mapPoints(ctx, principalOf(request), request.query as { division: string; open: boolean; limit: number }));
+
+  app.get('/cases/map-clusters', {
+    preHandler: allow(app),
+    schema: {
+      tags: ['cases'], security: SECURED,
+      summary: `Case clusters for the one map (一图掌控) at a zoom, in a box: cases within your reach aggregated on a lattice of ${map.CLUSTER_CELL_PX}-pixel cells (mean position, count, overdue count; the id where a cluster is one case), the fullest ${map.MAX_CLUSTERS.toLocaleString('en')} cells at most`,
+      querystring: Type.Object({
+        division: DivisionCode, bbox: Bbox,
+        zoom: Type.Integer({ minimum: 0, maximum: 22, description: 'Map zoom (512-pixel tiles)' }),
+        open: Type.Boolean({ default: true, description: 'Only cases not yet finished' }),
+      }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          division: Type.String(), zoom: Type.Integer(), total: Type.Integer({ description: 'Cases in the box' }), truncated: Type.Boolean(),
+          coords: Type.Array(Type.Number(), { description: '[lon0, lat0, lon1, lat1, …] WGS84, the mean of each cluster' }),
+          counts: Type.Array(Type.Integer()), overdue: Type.Array(Type.Integer(), { description: 'Overdue cases per cluster' }),
+          ids: Type.Array(Nullable(Type.String()), { description: 'The case id of a one-case cluster, else null' }),
+        }),
+        ...problems(400, 401, 404),
+      },
+    },
+  }, async (request) => {
+    const q = request.query as { division: string; bbox: string; zoom: number; open: boolean };
+    return map.mapClusters(ctx, principalOf(request), { ...q, bbox: parseBbox(q.bbox) });
+  });
 
   const Counts = { total: Type.Integer(), open: Type.Integer(), overdue: Type.Integer(), closed: Type.Integer(), rated: Type.Integer(), satisfaction: Nullable(Type.Number({ description: 'Mean rating 1–5' })) };
   app.get('/cases/stats', {

@@ -58,6 +58,11 @@ export class CityModel {
     return this.#grids.size;
   }
 
+  /** Grids whose outline's bounding box meets [minLon, minLat, maxLon, maxLat], at most `limit` that `accept` lets through. */
+  gridsIn(bbox: readonly [number, number, number, number], limit: number, accept: (grid: GridRef) => boolean) {
+    return this.#grids.search(bbox[0], bbox[1], bbox[2], bbox[3], limit, accept);
+  }
+
   /** Grid, community, street, district and city of a WGS84 point as of `date`; undefined outside the city. */
   locate(lon: number, lat: number, date: string): Location | undefined {
     const grid = this.#grids.find(lon, lat);

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../app.ts';
 import { allow, principalOf, SECURED } from '../http/auth.ts';
-import { CalendarDate, DivisionCode, problems } from '../http/schemas.ts';
+import { Bbox, CalendarDate, DivisionCode, parseBbox, problems } from '../http/schemas.ts';
 import * as service from './service.ts';
 
 const Level = Type.Union([Type.Literal('city'), Type.Literal('district'), Type.Literal('street'), Type.Literal('community')]);
@@ -107,6 +107,28 @@ export async function divisionRoutes(app: FastifyInstance, { ctx }: { ctx: AppCo
   }, async (request) => {
     const { code } = request.params as { code: string };
     return { items: await service.gridsOf(ctx, principalOf(request), code, service.dateOrToday(ctx, (request.query as DateQ).date)) };
+  });
+
+  app.get('/grids', {
+    preHandler: guard,
+    schema: {
+      tags: ['divisions'], summary: 'Unit grids (单元网格) in your jurisdiction meeting a box, as a GeoJSON FeatureCollection (5-decimal WGS84): the one map\'s grid layer', security: SECURED,
+      querystring: Type.Object({
+        bbox: Type.String({ ...Bbox, description: 'minLon,minLat,maxLon,maxLat (WGS84), at most 0.5° on a side' }),
+        limit: Type.Integer({ minimum: 1, maximum: 5000, default: 2000 }), date: Type.Optional(CalendarDate),
+      }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          type: Type.Literal('FeatureCollection'), truncated: Type.Boolean({ description: 'More grids meet the box than `limit`' }),
+          features: Type.Array(Type.Object({ type: Type.Literal('Feature'), id: Type.String(), geometry: Type.Unknown(), properties: Type.Object({ code: Type.String(), name: Type.String(), communityCode: Type.String() }) })),
+        }),
+        ...problems(400, 401),
+      },
+    },
+  }, async (request, reply) => {
+    const q = request.query as { bbox: string; limit: number; date?: string };
+    const result = service.gridsInBox(ctx, principalOf(request), parseBbox(q.bbox, 0.5), service.dateOrToday(ctx, q.date), q.limit);
+    return reply.type('application/geo+json; charset=utf-8').send(result);
   });
 
   app.get('/grids/:code', {

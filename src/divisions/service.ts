@@ -4,7 +4,7 @@ import { Problem, notFound } from '../http/errors.ts';
 import { jurisdictionOf } from '../org/jurisdiction.ts';
 import type { Principal } from '../org/model.ts';
 import { toWgs84, type Crs } from '../geo/crs.ts';
-import type { DivisionVersion } from './model.ts';
+import type { DivisionVersion, PolygonCoords } from './model.ts';
 import { getDivisionShapes, getGrid, listGridsOf } from './store.ts';
 import type { Location } from './city-model.ts';
 
@@ -117,6 +117,27 @@ export async function gridFeature(ctx: AppContext, principal: Principal, code: s
   return {
     type: 'Feature', id: grid.code, geometry: grid.geometry,
     properties: { code: grid.code, name: grid.name, communityCode: grid.communityCode, crs: 'wgs84', source: grid.source, synthetic: grid.synthetic },
+  };
+}
+
+const round5 = (v: number) => Math.round(v * 1e5) / 1e5;
+const roundRings = (rings: PolygonCoords): PolygonCoords => rings.map((ring) => ring.map(([x, y]) => [round5(x), round5(y)] as [number, number]));
+
+/**
+ * Unit grids (单元网格) in your jurisdiction whose outline meets a box, as GeoJSON with 5-decimal
+ * coordinates (about 1 m): the map's grid layer at street zoom. `truncated` when more than `limit` meet it.
+ */
+export function gridsInBox(ctx: AppContext, principal: Principal, bbox: [number, number, number, number], date: string, limit: number) {
+  const j = jurisdictionOf(principal, ctx.city);
+  const { items, truncated } = ctx.city.gridsIn(bbox, limit, (g) => j.covers(g.communityCode, date));
+  return {
+    type: 'FeatureCollection' as const, truncated,
+    features: items.map(({ value: g, geometry }) => ({
+      type: 'Feature' as const, id: g.code, properties: { code: g.code, name: g.name, communityCode: g.communityCode },
+      geometry: geometry.type === 'Polygon'
+        ? { type: 'Polygon' as const, coordinates: roundRings(geometry.coordinates) }
+        : { type: 'MultiPolygon' as const, coordinates: geometry.coordinates.map(roundRings) },
+    })),
   };
 }
 

@@ -5,7 +5,7 @@
  * Float64Array, and a uniform bucket grid over the parts' bounding boxes gives
  * the few candidates to test. Lookups allocate nothing.
  */
-import type { Geometry } from '../divisions/model.ts';
+import type { Geometry, PolygonCoords, Position } from '../divisions/model.ts';
 import { polygonsOf } from './polygon.ts';
 
 export interface PolygonIndexOptions {
@@ -239,6 +239,56 @@ export class PolygonIndex<T> {
       if (this.inPart(p, lon, lat)) return this.values[this.partItem[p]];
     }
     return undefined;
+  }
+
+  /**
+   * Items whose outline's bounding box meets the box, in input order, at most `limit` of
+   * those `accept` lets through: the map's grid layer for the area on screen.
+   */
+  search(minX: number, minY: number, maxX: number, maxY: number, limit: number, accept: (value: T) => boolean = () => true): { items: { value: T; geometry: Geometry }[]; truncated: boolean } {
+    if (maxX < this.minX || minX > this.maxX || maxY < this.minY || minY > this.maxY) return { items: [], truncated: false };
+    const [x0, x1, y0, y1] = [this.column(minX), this.column(maxX), this.row(minY), this.row(maxY)];
+    const box = this.partBox;
+    const found = new Set<number>();
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        const b = y * this.nx + x;
+        for (let k = this.bucketStart[b], end = this.bucketStart[b + 1]; k < end; k++) {
+          const o = 4 * this.bucketParts[k];
+          if (box[o] <= maxX && box[o + 2] >= minX && box[o + 1] <= maxY && box[o + 3] >= minY) found.add(this.partItem[this.bucketParts[k]]);
+        }
+      }
+    }
+    const items: { value: T; geometry: Geometry }[] = [];
+    for (const item of [...found].sort((a, b) => a - b)) {
+      if (!accept(this.values[item])) continue;
+      if (items.length === limit) return { items, truncated: true };
+      items.push({ value: this.values[item], geometry: this.geometryOf(item) });
+    }
+    return { items, truncated: false };
+  }
+
+  /** An item's polygons rebuilt from the flat arrays, rings closed again. */
+  private geometryOf(item: number): Geometry {
+    // Parts are stored in item order: find the first of this item's by bisection.
+    let [lo, hi] = [0, this.partItem.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.partItem[mid] < item) lo = mid + 1;
+      else hi = mid;
+    }
+    const polygons: PolygonCoords[] = [];
+    for (let p = lo; p < this.partItem.length && this.partItem[p] === item; p++) {
+      const rings: PolygonCoords = [];
+      for (let r = this.ringStart[p]; r < this.ringStart[p + 1]; r++) {
+        const ring: Position[] = [];
+        for (let i = this.coordStart[r]; i < this.coordStart[r + 1]; i += 2) ring.push([this.coords[i], this.coords[i + 1]]);
+        ring.push(ring[0]);
+        rings.push(ring);
+      }
+      polygons.push(rings);
+    }
+    return polygons.length === 1 ? { type: 'Polygon', coordinates: polygons[0] } : { type: 'MultiPolygon', coordinates: polygons };
   }
 
   /** Even-odd over all rings of the part, which is how holes are excluded. */

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestApp } from '../support/app.ts';
 import { pointIn } from '../support/geo.ts';
 import { trainAndPromote } from '../../src/triage/service.ts';
+import { clusterCell, snapToCells } from '../../src/cases/map.ts';
 
 const app = await useTestApp({ now: '2026-09-29T01:00:00Z' });
 
@@ -38,6 +39,54 @@ beforeAll(async () => {
   };
   await act(districtOp, 'accept');
   await act(districtOp, 'void', { reason: '重复上报' });
+});
+
+describe('cluster cells', () => {
+  it('are 64 screen pixels at every zoom, as tall as wide on screen, and grow a box to whole cells', () => {
+    expect(clusterCell(0, 0).lon).toBeCloseTo(45, 9);
+    expect(clusterCell(10, 0).lon).toBeCloseTo(45 / 1024, 12);
+    expect(clusterCell(10, 60).lat).toBeCloseTo(clusterCell(10, 60).lon / 2, 12);
+    const cell = { lon: 0.5, lat: 0.25 };
+    expect(snapToCells([106.6, 29.3, 107.1, 29.55], cell)).toEqual([106.5, 29.25, 107.5, 29.75]);
+    expect(snapToCells([-1.2, -0.1, -0.6, 0.1], cell)).toEqual([-1.5, -0.25, -0.5, 0.25]);
+  });
+});
+
+describe('map clusters (一图掌控)', () => {
+  const CITY_BOX = '105.2,28.1,110.2,32.3';
+  const clusters = (query: string, headers: Headers) => app.server.inject({ url: `/api/v1/cases/map-clusters?${query}`, headers });
+
+  it('aggregates the open cases in the box per cell at a low zoom, and shows single cases with their id at a high one', async () => {
+    const far = await clusters(`division=500000&zoom=6&bbox=${CITY_BOX}`, cityOp);
+    expect(far.statusCode, far.body).toBe(200);
+    const body = far.json();
+    expect(body).toMatchObject({ division: '500000', zoom: 6, total: 6, truncated: false });
+    // 解放碑 and 朝天门 are a few kilometres apart: one cell at zoom 6; 南岸区 may share it.
+    expect(body.counts.length).toBeLessThan(3);
+    expect(body.counts.reduce((a: number, b: number) => a + b, 0)).toBe(6);
+    expect(body.coords).toHaveLength(2 * body.counts.length);
+    expect(body.ids[0]).toBeNull();
+    const near = (await clusters(`division=500000&zoom=18&bbox=${CITY_BOX}`, cityOp)).json();
+    expect(near.counts).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(near.ids.sort()).toEqual([...ids[JIEFANGBEI].slice(1), ...ids[CHAOTIANMEN], ...ids[NANAN]].sort());
+    expect((await clusters(`division=500000&zoom=18&open=false&bbox=${CITY_BOX}`, cityOp)).json().total).toBe(7);
+  });
+
+  it('counts only what is in the box, the area and the caller\'s reach', async () => {
+    const [lon, lat] = await pointIn(app, NANAN, cityOp, 0);
+    const nanan = (await clusters(`division=500000&zoom=18&bbox=${lon - 0.001},${lat - 0.001},${lon + 0.001},${lat + 0.001}`, cityOp)).json();
+    expect(nanan.ids).toEqual([ids[NANAN][0]]);
+    expect((await clusters(`division=500103&zoom=10&bbox=${CITY_BOX}`, cityOp)).json().total).toBe(4);
+    expect((await clusters(`division=500000&zoom=10&bbox=${CITY_BOX}`, streetOp)).json().total).toBe(2);
+    expect((await clusters(`division=${NANAN}&zoom=10&bbox=${CITY_BOX}`, streetOp)).statusCode).toBe(404);
+  });
+
+  it('answers 400 for bad input and 401 without a token', async () => {
+    for (const q of ['division=500000&zoom=23&bbox=1,1,2,2', 'division=500000&zoom=5&bbox=2,1,1,2', 'division=500000&zoom=5', 'division=500000&zoom=5&bbox=1,1,2,99']) {
+      expect((await clusters(q, cityOp)).statusCode, q).toBe(400);
+    }
+    expect((await clusters(`division=500000&zoom=5&bbox=${CITY_BOX}`, {})).statusCode).toBe(401);
+  });
 });
 
 describe('map points (一图掌控)', () => {

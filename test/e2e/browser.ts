@@ -4,6 +4,7 @@
  * that record every console error so a test can assert there were none.
  */
 import { mkdirSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import { afterAll } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -25,7 +26,7 @@ export interface E2e {
   browser: Browser;
   /** A fresh context (its own storage: a different person) with a page that records console errors. */
   page(options?: { width?: number; height?: number; mobile?: boolean }): Promise<{ page: Page; context: BrowserContext; errors: string[] }>;
-  shot(page: Page, name: string): Promise<void>;
+  shot(page: Page, name: string, options?: { fullPage?: boolean }): Promise<void>;
 }
 
 export async function useE2e(): Promise<E2e> {
@@ -55,8 +56,8 @@ export async function useE2e(): Promise<E2e> {
       page.on('pageerror', (e) => errors.push(e.message));
       return { page, context, errors };
     },
-    async shot(page, name) {
-      await page.screenshot({ path: `${ARTIFACTS}${name}.png` });
+    async shot(page, name, options = {}) {
+      await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: options.fullPage ?? false });
     },
   };
 }
@@ -68,3 +69,21 @@ export async function signIn(page: Page, path: string, username: string, passwor
   await page.getByLabel('密码').fill(password);
   await page.getByRole('button', { name: '登录' }).click();
 }
+
+/** The colour [r, g, b] of one pixel of the page as shown (a 1 × 1 screenshot, its PNG decoded here). */
+export async function pixelAt(page: Page, x: number, y: number): Promise<[number, number, number]> {
+  const png = await page.screenshot({ clip: { x, y, width: 1, height: 1 } });
+  const chunks: Buffer[] = [];
+  for (let at = 8; at < png.length;) {
+    const length = png.readUInt32BE(at);
+    if (png.toString('latin1', at + 4, at + 8) === 'IDAT') chunks.push(png.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  // One row of one pixel: a filter byte, then the channels (any filter of a lone pixel leaves them as they are).
+  const row = inflateSync(Buffer.concat(chunks));
+  return [row[1], row[2], row[3]];
+}
+
+/** True when two colours differ by at most `tolerance` in every channel. */
+export const near = (a: readonly number[], hex: string, tolerance = 16) =>
+  [1, 3, 5].every((i, k) => Math.abs(parseInt(hex.slice(i, i + 2), 16) - a[k]) <= tolerance);

@@ -43,11 +43,13 @@ describe('the one map (一图掌控)', () => {
     await page.locator('[data-layer="sensors"]').check();
     await e2e.shot(page, 'onemap-yuzhong-heat');
 
-    // The vital signs page: case tiles from the case service; sensing panels say there is no data yet.
+    // The vital signs page with no sensors yet: the composite index and case tiles, no alarms, no snapshots.
     await page.getByRole('link', { name: '城市体征' }).click();
     await page.waitForURL('**/vital');
-    await expect.poll(() => page.locator('.tile').first().textContent(), { timeout: 10_000 }).toContain('案件总数');
-    await expect.poll(() => page.getByText('感知数据暂未接入：暂无数据').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId('vital-tiles').locator('[data-tile="open"]').textContent(), { timeout: 10_000 }).toContain('16');
+    await expect.poll(() => page.getByText('案件总数').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.getByText('当前没有未解除的告警').count()).toBe(1);
+    await expect.poll(() => page.getByText('暂无体征快照').count()).toBe(1);
     await e2e.shot(page, 'vital-signs');
     expect(errors).toEqual([]);
   });

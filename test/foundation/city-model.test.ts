@@ -107,6 +107,36 @@ describe('the stored city model', () => {
     expect(district.json().properties).toMatchObject({ synthetic: false, crs: 'wgs84' });
   });
 
+  it('serves the grids meeting a box for the map, within your jurisdiction, small and bounded', async () => {
+    const city = await app.as('city.operator');
+    const [lon, lat] = await pointIn('500103003', city);
+    const here = (await app.server.inject({ url: `/api/v1/geo/lookup?lon=${lon}&lat=${lat}`, headers: city })).json();
+    const box = (d: number) => `${lon - d},${lat - d},${lon + d},${lat + d}`;
+    const res = await app.server.inject({ url: `/api/v1/grids?bbox=${box(0.01)}`, headers: city });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-type']).toContain('application/geo+json');
+    const fc = res.json();
+    expect(fc).toMatchObject({ type: 'FeatureCollection', truncated: false });
+    expect(fc.features.length).toBeGreaterThan(5);
+    const mine = fc.features.find((f: { id: string }) => f.id === here.grid.code);
+    expect(mine.properties).toEqual({ code: here.grid.code, name: here.grid.name, communityCode: here.community.code });
+    expect(mine.geometry.type).toMatch(/Polygon/);
+    const ring = mine.geometry.type === 'Polygon' ? mine.geometry.coordinates[0] : mine.geometry.coordinates[0][0];
+    expect(ring[0]).toEqual(ring[ring.length - 1]);
+    expect(ring.flat().every((v: number) => Math.round(v * 1e5) / 1e5 === v)).toBe(true);
+    // 解放碑's operator sees its own street's grids only.
+    const street = (await app.server.inject({ url: `/api/v1/grids?bbox=${box(0.01)}`, headers: await app.as('jiefangbei.operator') })).json();
+    expect(street.features.length).toBeGreaterThan(0);
+    expect(street.features.length).toBeLessThan(fc.features.length);
+    expect(street.features.every((f: { properties: { communityCode: string } }) => f.properties.communityCode.startsWith(here.street.code))).toBe(true);
+    // Bounded: a limit marks the answer truncated; a box over 0.5° or a bad one is refused.
+    expect((await app.server.inject({ url: `/api/v1/grids?bbox=${box(0.01)}&limit=3`, headers: city })).json()).toMatchObject({ truncated: true, features: { length: 3 } });
+    expect((await app.server.inject({ url: `/api/v1/grids?bbox=${box(0.3)}`, headers: city })).json().code).toBe('CY_VALIDATION');
+    expect((await app.server.inject({ url: '/api/v1/grids?bbox=106.6,29.5,106.5,29.6', headers: city })).statusCode).toBe(400);
+    expect((await app.server.inject({ url: '/api/v1/grids?bbox=1..2,3,4,5', headers: city })).statusCode).toBe(400);
+    expect((await app.server.inject({ url: '/api/v1/grids?bbox=0,0,0.1,0.1', headers: city })).json()).toMatchObject({ features: [], truncated: false });
+  });
+
   it('answers unknown and malformed codes with 404 and 400', async () => {
     const headers = await app.as('city.operator');
     expect((await app.server.inject({ url: '/api/v1/divisions/500199?date=2025-01-01', headers })).statusCode).toBe(404);

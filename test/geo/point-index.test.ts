@@ -79,4 +79,30 @@ describe('PolygonIndex', () => {
     expect(index.find(-1, 2)).toBeUndefined();
     expect(new PolygonIndex<string>([]).find(0, 0)).toBeUndefined();
   });
+
+  it('finds the items whose outline box meets a box, with their polygons, in order, within a limit and a filter', () => {
+    const square = (x: number, y: number): Geometry => ({ type: 'Polygon', coordinates: [[[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]] });
+    const items = [
+      { value: 'a', geometry: square(0, 0) },
+      { value: 'b', geometry: square(2, 0) },
+      { value: 'c', geometry: { type: 'MultiPolygon', coordinates: [square(0, 2).coordinates as never, square(5, 5).coordinates as never] } as Geometry },
+      { value: 'd', geometry: square(8, 8) },
+    ];
+    for (const index of [new PolygonIndex(items), PolygonIndex.fromBuffer<string>(new PolygonIndex(items).toBuffer())]) {
+      const all = index.search(-1, -1, 10, 10, 10);
+      expect(all.items.map((i) => i.value)).toEqual(['a', 'b', 'c', 'd']);
+      expect(all.truncated).toBe(false);
+      // Rings come back closed, parts as they were given.
+      expect(all.items[0].geometry).toEqual(items[0].geometry);
+      expect(all.items[2].geometry).toEqual(items[2].geometry);
+      // A box touching one part of a multipolygon finds its item once.
+      expect(index.search(4.5, 4.5, 5.5, 5.5, 10).items.map((i) => i.value)).toEqual(['c']);
+      expect(index.search(0.5, 0.5, 2.5, 0.6, 10).items.map((i) => i.value)).toEqual(['a', 'b']);
+      expect(index.search(1.2, 1.2, 1.8, 1.8, 10).items).toEqual([]);
+      expect(index.search(20, 20, 30, 30, 10)).toEqual({ items: [], truncated: false });
+      expect(index.search(-1, -1, 10, 10, 2)).toMatchObject({ items: [{ value: 'a' }, { value: 'b' }], truncated: true });
+      expect(index.search(-1, -1, 10, 10, 2, (v) => v !== 'a').items.map((i) => i.value)).toEqual(['b', 'c']);
+      expect(index.search(-1, -1, 10, 10, 3, (v) => v !== 'a').truncated).toBe(false);
+    }
+  });
 });

@@ -1,7 +1,8 @@
 /** Typed calls, one per endpoint the app uses. */
 import { optional, request } from './client.ts';
 import type {
-  Alarm, AreaStats, CaseView, DivisionDetail, Items, MapPoints, Reading, Sensor, Suggestion, Timeline, Unit, User, VitalSign,
+  Alarm, AlarmRule, AreaStats, CaseView, DivisionDetail, Items, MapClusters, Readings, Sensor, SensorPage, SensorType, Suggestion, Timeline, Unit, User,
+  VitalSigns, VitalSignsNow,
 } from './types.ts';
 
 export const login = (username: string, password: string) =>
@@ -36,13 +37,22 @@ export const division = (code: string) => request<DivisionDetail>(`/api/v1/divis
 export const roots = () => request<{ items: DivisionDetail[] }>('/api/v1/divisions');
 export const geometry = (code: string, children: boolean) => request<GeoJSON.FeatureCollection | GeoJSON.Feature>(`/api/v1/divisions/${code}/geometry?children=${children}`);
 export const areaStats = (code: string) => request<AreaStats>(`/api/v1/cases/stats?division=${code}`);
-export const mapPoints = (code: string, open = true) => request<MapPoints>(`/api/v1/cases/map-points?division=${code}&open=${open}`);
+export const mapClusters = (code: string, zoom: number, bbox: readonly number[], signal?: AbortSignal) =>
+  request<MapClusters>(`/api/v1/cases/map-clusters?division=${code}&zoom=${zoom}&bbox=${bbox.map((v) => v.toFixed(5)).join(',')}`, { signal });
 
 /** Sensing (may not be deployed: null means "no data"). */
-type Listish<T> = T[] | { items: T[] } | null;
-const items = <T>(v: Listish<T>): T[] | null => (v === null ? null : Array.isArray(v) ? v : v.items ?? []);
-export const sensors = async () => items(await optional<Listish<Sensor>>('/api/v1/sensors'));
-export const alarms = async () => items(await optional<Listish<Alarm>>('/api/v1/alarms?state=active'));
-export const vitalSigns = async (code: string) => items(await optional<Listish<VitalSign>>(`/api/v1/vital-signs?division=${code}`));
-export const readings = async (sensorId: string, from: string, to: string, resolution: 'raw' | '1m' | '1h') =>
-  items(await optional<Listish<Reading>>(`/api/v1/sensors/${encodeURIComponent(sensorId)}/readings?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&resolution=${resolution}`));
+const q = (params: Record<string, string | number | undefined>) =>
+  new URLSearchParams(Object.entries(params).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]]))).toString();
+export const SENSOR_PAGE = 1000;
+export const sensorPage = (division: string, offset = 0) => optional<SensorPage>(`/api/v1/sensors?${q({ division, limit: SENSOR_PAGE, offset })}`);
+export const sensorTypes = () => optional<{ sensorTypes: SensorType[] }>('/api/v1/sensor-types');
+export const alarms = async (division: string) => (await optional<Items<Alarm>>(`/api/v1/alarms?${q({ state: 'active', division, limit: 500 })}`))?.items ?? null;
+export const vitalSigns = (division: string) => optional<VitalSignsNow>(`/api/v1/vital-signs?${q({ division })}`);
+export const vitalSeries = async (division: string, from: string, to: string, step: number) =>
+  (await optional<Items<VitalSigns>>(`/api/v1/vital-signs/series?${q({ division, from, to, step })}`))?.items ?? null;
+export const readings = (sensorId: string, from: string, to: string, resolution: 'auto' | 'raw' | '1m' | '1h') =>
+  optional<Readings>(`/api/v1/sensors/${encodeURIComponent(sensorId)}/readings?${q({ from, to, resolution })}`);
+export const alarmRules = async (sensorType: string) => (await optional<Items<AlarmRule>>(`/api/v1/alarm-rules?${q({ sensorType })}`))?.items ?? null;
+export const sensor = (id: string) => request<Sensor>(`/api/v1/sensors/${encodeURIComponent(id)}`);
+export const grids = (bbox: readonly number[], signal?: AbortSignal) =>
+  request<GeoJSON.FeatureCollection & { truncated: boolean }>(`/api/v1/grids?bbox=${bbox.map((v) => v.toFixed(5)).join(',')}&limit=3000`, { signal });

@@ -26,13 +26,35 @@ export interface DivisionDetail extends Division { path: { code: string; name: s
 
 export interface Counts { total: number; open: number; overdue: number; closed: number; rated: number; satisfaction: number | null }
 export interface AreaStats { division: { code: string; name: string; level: string }; totals: Counts; children: (Counts & { code: string; name: string })[] }
-export interface MapPoints { division: string; count: number; truncated: boolean; statuses: { code: string; name: string }[]; ids: string[]; coords: number[]; status: number[]; overdue: number[] }
+export interface MapClusters { division: string; zoom: number; total: number; truncated: boolean; coords: number[]; counts: number[]; overdue: number[]; ids: (string | null)[] }
 
 export interface Suggestion { categories: { code: string; name: string; probability: number }[]; urgent: boolean }
 
-/** Sensing API (served when the sensing module is deployed). */
-export interface Sensor { id: string; name?: string; kind?: string; status: string; lon: number; lat: number; divisionCode?: string; unit?: string; thresholds?: { level: string; value: number }[] }
-export interface Alarm { id: string; sensorId?: string; level: string; state?: string; title?: string; message?: string; raisedAt?: string; lon?: number; lat?: number; value?: number }
-export interface Reading { at: string; value: number }
-export interface VitalSign { key: string; name: string; value: number | null; unit?: string; level?: string; series?: Reading[] }
+/** Sensing API (GET /api/v1/sensors, /alarms, /vital-signs, /sensors/{id}/readings; absent until deployed). */
+export type AlarmLevel = 'blue' | 'yellow' | 'orange' | 'red';
+export interface Sensor {
+  id: string; code: string; name: string | null; type: string; typeName: string; unit: string; assetId: string | null; assetType: string | null;
+  ownerUnitId: string; lon: number; lat: number; divisionCodes: string[]; streetCode: string; intervalSeconds: number;
+  status: 'online' | 'offline' | 'alarm'; alarmLevel: AlarmLevel | null; lastSeenAt: string | null;
+}
+export interface SensorPage { items: Sensor[]; total: number }
+export interface SensorType { code: string; name: string; unit: string; min: number; max: number; intervalSeconds: number; line: string }
+export interface Alarm {
+  id: string; ruleKey: string; kind: string; subjectType: 'sensor' | 'asset'; subjectId: string; sensorId: string | null; sensorType: string; assetId: string | null;
+  level: AlarmLevel; peakLevel: AlarmLevel; state: 'active' | 'cleared'; acknowledgedAt: string | null; acknowledgedBy: string | null;
+  assigneeUserId: string | null; assigneeUnitId: string | null; ownerUnitId: string; divisionCodes: string[]; districtCode: string; streetCode: string | null;
+  lon: number; lat: number; value: number | null; raisedAt: string; updatedAt: string; clearedAt: string | null; caseId: string | null; version: number;
+}
+/** One point of a sensor's series: a raw value, or a bucket's min, max, avg and count. */
+export interface ReadingPoint { ts: string; value?: number; min?: number; max?: number; avg?: number; count?: number }
+export interface Readings { sensorId: string; unit: string; resolution: 'raw' | '1m' | '1h'; from: string; to: string; truncated: boolean; points: ReadingPoint[] }
+export interface VitalSigns {
+  divisionCode: string; at: string; sensorsTotal: number; sensorsOnline: number; alarms: Record<AlarmLevel, number>;
+  openCases: number; overdueCases: number; compositeIndex: number;
+}
+export interface VitalSignsNow { division: VitalSigns; children: VitalSigns[] }
+export interface AlarmRule {
+  id: string; sensorType: string; kind: string; scope: 'type' | 'asset' | 'sensor'; targetId: string | null; enabled: boolean;
+  params: { kind: string; direction?: 'above' | 'below'; thresholds?: Partial<Record<AlarmLevel, number>> };
+}
 export type Items<T> = { items: T[] };

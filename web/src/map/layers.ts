@@ -1,15 +1,17 @@
 /**
- * The one map's switchable layers over the basemap: cases as clusters and heat, the KPI
- * choropleth, alarms by colour and sensors by status. Each layer group is added once and
+ * The one map's switchable layers over the basemap: cases as clusters (computed by the server) and heat, the KPI
+ * choropleth, unit grid outlines at street zoom, alarms by colour and sensors by status. Each layer group is added once and
  * shown or hidden; data is replaced with setData.
  */
-import { Marker, type GeoJSONSource, type Map as MapLibre } from 'maplibre-gl';
-import type { Alarm, AreaStats, MapPoints, Sensor } from '../api/types.ts';
+import { Marker, type Map as MapLibre } from 'maplibre-gl';
+import type { Alarm, AreaStats, MapClusters, Sensor } from '../api/types.ts';
+import { GRID_MIN_ZOOM } from './grids.ts';
 
 export const LAYER_GROUPS = {
   cases: ['cases-clusters', 'cases-points'],
   heat: ['cases-heat'],
   kpi: ['kpi-fill'],
+  grids: ['grids-fill', 'grids-line'],
   alarms: ['alarms'],
   sensors: ['sensors'],
 } as const;
@@ -18,34 +20,43 @@ export type LayerGroup = keyof typeof LAYER_GROUPS;
 const EMPTY: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
 
 export const ALARM_COLOURS: Record<string, string> = { red: '#d7261e', orange: '#f07c00', yellow: '#e0b100', blue: '#1f6fd1' };
-export const SENSOR_COLOURS: Record<string, string> = { online: '#1b7a3a', offline: '#7b8794', fault: '#a65c00', alarm: '#d7261e' };
+export const SENSOR_COLOURS: Record<string, string> = { online: '#1b7a3a', offline: '#7b8794', alarm: '#d7261e' };
 
 export function addOverlayLayers(map: MapLibre): void {
-  map.addSource('cases', { type: 'geojson', data: EMPTY, cluster: true, clusterMaxZoom: 15, clusterRadius: 48 });
-  map.addSource('cases-raw', { type: 'geojson', data: EMPTY });
+  // Clusters come from the server per zoom and box (map/cases.ts): the map only draws them.
+  map.addSource('cases', { type: 'geojson', data: EMPTY });
   map.addSource('alarms', { type: 'geojson', data: EMPTY });
   map.addSource('sensors', { type: 'geojson', data: EMPTY });
-  map.addLayer({ id: 'kpi-fill', type: 'fill', source: 'children', paint: { 'fill-color': ['coalesce', ['get', 'kpiColour'], '#f0f3f6'], 'fill-opacity': 0.75 } }, 'children-line');
+  map.addSource('grids', { type: 'geojson', data: EMPTY });
+  map.addLayer({ id: 'kpi-fill', type: 'fill', source: 'children', paint: { 'fill-color': ['coalesce', ['get', 'kpiColour'], '#f0f3f6'], 'fill-opacity': ['interpolate', ['linear'], ['zoom'], 11, 0.75, 15, 0.2] } }, 'children-line');
+  map.addLayer({ id: 'grids-fill', type: 'fill', source: 'grids', minzoom: GRID_MIN_ZOOM, paint: { 'fill-color': '#ffffff', 'fill-opacity': 0.01 } });
   map.addLayer({
-    id: 'cases-heat', type: 'heatmap', source: 'cases-raw', maxzoom: 17,
+    id: 'grids-line', type: 'line', source: 'grids', minzoom: GRID_MIN_ZOOM,
+    paint: { 'line-color': '#5b7a99', 'line-width': ['interpolate', ['linear'], ['zoom'], GRID_MIN_ZOOM, 0.6, 17, 1.6], 'line-dasharray': [3, 2] },
+  });
+  map.addLayer({
+    id: 'cases-heat', type: 'heatmap', source: 'cases', maxzoom: 17,
     paint: {
+      // A cluster weighs by its count, flattened so one dense cell does not hide the rest.
+      'heatmap-weight': ['min', 1, ['/', ['ln', ['+', 1, ['get', 'n']]], ['ln', 20]]],
+      'heatmap-intensity': 1.5,
       'heatmap-radius': ['interpolate', ['linear'], ['zoom'], 8, 8, 14, 24],
       'heatmap-opacity': 0.75,
       'heatmap-color': ['interpolate', ['linear'], ['heatmap-density'], 0, 'rgba(33,102,172,0)', 0.2, '#67a9cf', 0.45, '#d1e5f0', 0.65, '#fddbc7', 0.85, '#ef8a62', 1, '#b2182b'],
     },
   });
   map.addLayer({
-    id: 'cases-clusters', type: 'circle', source: 'cases', filter: ['has', 'point_count'],
+    id: 'cases-clusters', type: 'circle', source: 'cases', filter: ['>', ['get', 'n'], 1],
     paint: {
-      'circle-color': ['step', ['get', 'point_count'], '#4f8fd1', 50, '#2f6fb0', 500, '#1b4f86', 5000, '#0b3d62'],
-      'circle-radius': ['step', ['get', 'point_count'], 14, 50, 18, 500, 24, 5000, 30],
+      'circle-color': ['step', ['get', 'n'], '#4f8fd1', 50, '#2f6fb0', 500, '#1b4f86', 5000, '#0b3d62'],
+      'circle-radius': ['step', ['get', 'n'], 14, 50, 18, 500, 24, 5000, 30],
       'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2, 'circle-opacity': 0.9,
     },
   });
   map.addLayer({
-    id: 'cases-points', type: 'circle', source: 'cases', filter: ['!', ['has', 'point_count']],
+    id: 'cases-points', type: 'circle', source: 'cases', filter: ['==', ['get', 'n'], 1],
     paint: {
-      'circle-color': ['case', ['==', ['get', 'o'], 1], '#d7261e', '#1565a8'],
+      'circle-color': ['case', ['>', ['get', 'o'], 0], '#d7261e', '#1565a8'],
       'circle-radius': 6, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.5,
     },
   });
@@ -63,23 +74,16 @@ export function showGroup(map: MapLibre, group: LayerGroup, visible: boolean): v
   for (const id of LAYER_GROUPS[group]) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
 }
 
-export function pointsToGeoJson(points: MapPoints): GeoJSON.FeatureCollection {
-  const features: GeoJSON.Feature[] = new Array(points.count);
-  for (let i = 0; i < points.count; i++) {
+/** Server clusters as features: n cases (o of them overdue) at their mean position; id when n is 1. */
+export function clustersToGeoJson(c: MapClusters): GeoJSON.FeatureCollection {
+  const features: GeoJSON.Feature[] = new Array(c.counts.length);
+  for (let i = 0; i < c.counts.length; i++) {
     features[i] = {
-      type: 'Feature', geometry: { type: 'Point', coordinates: [points.coords[i * 2], points.coords[i * 2 + 1]] },
-      properties: { id: points.ids[i], s: points.status[i], o: points.overdue[i] },
+      type: 'Feature', geometry: { type: 'Point', coordinates: [c.coords[i * 2], c.coords[i * 2 + 1]] },
+      properties: { n: c.counts[i], o: c.overdue[i], id: c.ids[i] },
     };
   }
   return { type: 'FeatureCollection', features };
-}
-
-const EMPTY_CASES: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
-
-/** The heat source is only filled while heat is shown: indexing 100,000 points twice costs seconds. */
-export function setCases(map: MapLibre, fc: GeoJSON.FeatureCollection, heat: boolean): void {
-  (map.getSource('cases') as GeoJSONSource).setData(fc);
-  (map.getSource('cases-raw') as GeoJSONSource).setData(heat ? fc : EMPTY_CASES);
 }
 
 const SCALES: Record<string, string[]> = {
@@ -103,57 +107,59 @@ export function colourByMetric(children: GeoJSON.FeatureCollection, stats: AreaS
   return steps.filter((s, i) => i === 0 || s.label !== steps[i - 1].label);
 }
 
-const pick = (o: Record<string, unknown>, ...keys: string[]) => keys.map((k) => o[k]).find((v) => v !== undefined && v !== null);
-
-/** Sensors and alarms as points; items without a place are left off the map (they stay in lists). */
-export function sensorsToGeoJson(sensors: Sensor[]): GeoJSON.FeatureCollection {
+/** Sensors by status (a sensor in alarm takes its alarm's colour) and alarms by level, as points. */
+export function sensorsToGeoJson(sensors: readonly Sensor[]): GeoJSON.FeatureCollection {
   return {
     type: 'FeatureCollection',
-    features: sensors.filter((s) => Number.isFinite(s.lon) && Number.isFinite(s.lat)).map((s) => ({
+    features: sensors.map((s) => ({
       type: 'Feature', geometry: { type: 'Point', coordinates: [s.lon, s.lat] },
-      properties: { id: s.id, name: s.name ?? s.id, status: s.status, colour: SENSOR_COLOURS[s.status] ?? '#7b8794' },
+      properties: { id: s.id, colour: (s.alarmLevel && ALARM_COLOURS[s.alarmLevel]) ?? SENSOR_COLOURS[s.status] ?? '#7b8794' },
     })),
   };
 }
 
-export function alarmsToGeoJson(alarms: Alarm[]): GeoJSON.FeatureCollection {
+export function alarmsToGeoJson(alarms: readonly Alarm[]): GeoJSON.FeatureCollection {
   return {
     type: 'FeatureCollection',
-    features: alarms.filter((a) => Number.isFinite(a.lon) && Number.isFinite(a.lat)).map((a) => ({
-      type: 'Feature', geometry: { type: 'Point', coordinates: [a.lon as number, a.lat as number] },
-      properties: { id: a.id, level: a.level, title: String(pick(a as unknown as Record<string, unknown>, 'title', 'message', 'id')), colour: ALARM_COLOURS[a.level] ?? '#d7261e' },
+    // Red drawn last, on top.
+    features: [...alarms].sort((a, b) => LEVEL_RANK[a.level] - LEVEL_RANK[b.level]).map((a) => ({
+      type: 'Feature', geometry: { type: 'Point', coordinates: [a.lon, a.lat] },
+      properties: { id: a.id, level: a.level, colour: ALARM_COLOURS[a.level] },
     })),
   };
 }
+const LEVEL_RANK: Record<string, number> = { blue: 0, yellow: 1, orange: 2, red: 3 };
 
-/** Count badges on the visible clusters (HTML, so no glyphs are needed). */
+/** Count badges on the clusters in view, fullest first (HTML, so no glyphs are needed). */
 export class ClusterCounts {
   readonly #map: MapLibre;
-  #markers = new Map<number, Marker>();
+  #markers = new Map<string, Marker>();
   constructor(map: MapLibre) {
     this.#map = map;
   }
-  update(visible: boolean): void {
-    const seen = new Set<number>();
+  update(fc: GeoJSON.FeatureCollection, visible: boolean): void {
+    const keep = new Map<string, Marker>();
     if (visible) {
-      for (const f of this.#map.querySourceFeatures('cases', { filter: ['has', 'point_count'] }).slice(0, 300)) {
-        const id = f.properties.cluster_id as number;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        if (this.#markers.has(id)) continue;
-        const el = document.createElement('span');
-        el.className = 'cluster-count';
-        el.textContent = String(f.properties.point_count_abbreviated ?? f.properties.point_count);
-        el.setAttribute('aria-hidden', 'true');
+      const bounds = this.#map.getBounds();
+      const shown = fc.features
+        .filter((f) => (f.properties?.n as number) > 1 && bounds.contains((f.geometry as GeoJSON.Point).coordinates as [number, number]))
+        .sort((a, b) => (b.properties?.n as number) - (a.properties?.n as number)).slice(0, 300);
+      for (const f of shown) {
         const [lon, lat] = (f.geometry as GeoJSON.Point).coordinates;
-        this.#markers.set(id, new Marker({ element: el }).setLngLat([lon, lat]).addTo(this.#map));
+        const n = f.properties?.n as number;
+        const key = `${lon},${lat},${n}`;
+        let marker = this.#markers.get(key);
+        if (!marker) {
+          const el = document.createElement('span');
+          el.className = 'cluster-count';
+          el.textContent = n >= 10_000 ? `${Math.round(n / 1000)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
+          el.setAttribute('aria-hidden', 'true');
+          marker = new Marker({ element: el }).setLngLat([lon, lat]).addTo(this.#map);
+        }
+        keep.set(key, marker);
       }
     }
-    for (const [id, marker] of this.#markers) {
-      if (!seen.has(id)) {
-        marker.remove();
-        this.#markers.delete(id);
-      }
-    }
+    for (const [key, marker] of this.#markers) if (!keep.has(key)) marker.remove();
+    this.#markers = keep;
   }
 }
