@@ -16,3 +16,7 @@ process.on('message', (message) => {
   const m = process.memoryUsage();
   process.send?.({ rss: m.rss, heapUsed: m.heapUsed, external: m.external });
 });
+
+// The soak is this process's only client: when it dies (a crash, an out-of-memory abort) the
+// IPC channel closes, and a server left behind would hold 1,000 sockets and skew the next run.
+process.on('disconnect', () => process.exit(1));

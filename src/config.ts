@@ -39,8 +39,10 @@ export interface Config {
   sensingHourDays: number;
   /** Readings queued for storage and rule evaluation before ingest answers 503 (MQTT pauses). */
   ingestQueueReadings: number;
-  /** Requests per minute (and burst) on sign-in and public intake, per node; 0 turns one off. */
+  /** Requests per minute (and burst) on sign-in and public intake; 0 turns one off. */
   rateLimits: RateLimits;
+  /** Redis holding the rate limits' buckets, shared by every node; absent: each node counts for itself. */
+  redisUrl: string | undefined;
 }
 
 export interface RateLimits {
@@ -161,6 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
       intakePerAddress: integer(env, 'RATE_LIMIT_INTAKE_ADDRESS', 120, 0, 1_000_000),
       intakePerReporter: integer(env, 'RATE_LIMIT_INTAKE_REPORTER', 30, 0, 1_000_000),
     },
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
   };
 }
 
@@ -176,7 +179,7 @@ export const CONFIG_REFERENCE: readonly { name: string; default: string; meaning
   { name: 'CHENGYUN_TIME_ZONE', default: 'Asia/Shanghai', meaning: 'time zone of the city calendar' },
   { name: 'PUBLIC_URL', default: '(unset)', meaning: 'public base URL printed at start' },
   { name: 'NATS_URL', default: '(unset: one node)', meaning: 'NATS JetStream server(s), comma-separated, e.g. nats://127.0.0.1:4222; events then reach every node' },
-  { name: 'CHENGYUN_NATS_NAMESPACE', default: 'chengyun', meaning: 'NATS stream <NAMESPACE>_EVENTS and subjects <namespace>.events.<type>; one per deployment' },
+  { name: 'CHENGYUN_NATS_NAMESPACE', default: 'chengyun', meaning: 'NATS stream <NAMESPACE>_EVENTS and subjects <namespace>.events.<type>, Redis keys <namespace>:ratelimit:…; one per deployment' },
   { name: 'CHENGYUN_NODE_ID', default: 'host-pid-random', meaning: 'name of this node among several; must differ per process' },
   { name: 'CHENGYUN_NODE_LEASE_MS', default: '15000', meaning: 'a node silent this long is taken for dead and its partitions move' },
   { name: 'MQTT_URL', default: '(unset: off)', meaning: 'MQTT broker for sensor readings, e.g. mqtt://127.0.0.1:1883' },
@@ -185,8 +188,9 @@ export const CONFIG_REFERENCE: readonly { name: string; default: string; meaning
   { name: 'SENSING_1M_DAYS', default: '180', meaning: 'days 1-minute rollups are kept' },
   { name: 'SENSING_1H_DAYS', default: '1825', meaning: 'days 1-hour rollups are kept' },
   { name: 'INGEST_QUEUE_READINGS', default: '200000', meaning: 'readings queued before ingest answers 503 / pauses MQTT' },
-  { name: 'RATE_LIMIT_SIGNIN_ADDRESS', default: '60', meaning: 'sign-ins per minute from one client address, per node (0: off)' },
-  { name: 'RATE_LIMIT_SIGNIN_ACCOUNT', default: '10', meaning: 'sign-ins per minute for one username, per node (0: off)' },
-  { name: 'RATE_LIMIT_INTAKE_ADDRESS', default: '120', meaning: 'citizen reports and Open311 requests per minute from one client address, per node (0: off)' },
-  { name: 'RATE_LIMIT_INTAKE_REPORTER', default: '30', meaning: 'reports per minute from one citizen account or Open311 key, per node (0: off)' },
+  { name: 'RATE_LIMIT_SIGNIN_ADDRESS', default: '60', meaning: 'sign-ins per minute from one client address (0: off); per node unless REDIS_URL is set' },
+  { name: 'RATE_LIMIT_SIGNIN_ACCOUNT', default: '10', meaning: 'sign-ins per minute for one username (0: off); per node unless REDIS_URL is set' },
+  { name: 'RATE_LIMIT_INTAKE_ADDRESS', default: '120', meaning: 'citizen reports and Open311 requests per minute from one client address (0: off); per node unless REDIS_URL is set' },
+  { name: 'RATE_LIMIT_INTAKE_REPORTER', default: '30', meaning: 'reports per minute from one citizen account or Open311 key (0: off); per node unless REDIS_URL is set' },
+  { name: 'REDIS_URL', default: '(unset: per node)', meaning: 'Redis holding the rate limits, shared by every node, e.g. redis://127.0.0.1:6379/0; while it is unreachable each node counts for itself' },
 ];

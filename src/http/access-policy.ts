@@ -63,6 +63,7 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'GET /api/v1/divisions/:code/versions': rule('signed-in'),
   'GET /api/v1/divisions/:code/geometry': rule('signed-in'),
   'GET /api/v1/divisions/:code/grids': rule('signed-in'),
+  'GET /api/v1/grids': rule('signed-in'),
   'GET /api/v1/grids/:code': rule('signed-in'),
   'GET /api/v1/geo/lookup': rule('signed-in'),
   // audit
@@ -74,6 +75,7 @@ export const ACCESS_POLICY: Readonly<Record<string, AccessRule>> = {
   'GET /api/v1/cases/export.csv': rule(STAFF),
   // Within your reach: staff asking for a division outside their jurisdiction get 404; residents, their own reports wherever they are.
   'GET /api/v1/cases/map-points': rule('signed-in'),
+  'GET /api/v1/cases/map-clusters': rule('signed-in'),
   'GET /api/v1/cases/stats': rule('signed-in'),
   'GET /api/v1/cases/:id': rule('signed-in', 'area'),
   'GET /api/v1/cases/by-number/:number': rule('signed-in', 'area'),

@@ -14,6 +14,7 @@ import { validatorCompiler } from './validation.ts';
 import { ProblemSchema } from './schemas.ts';
 import { authPlugin } from './auth.ts';
 import { undeclaredRoutes } from './access-policy.ts';
+import { RedisBuckets } from './redis-buckets.ts';
 import { TokenBuckets } from './rate-limit.ts';
 import { systemRoutes } from './system-routes.ts';
 import { orgRoutes } from '../org/routes.ts';
@@ -50,7 +51,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route as registered (method, full url), for the access policy check. */
     routeTable: readonly RegisteredRoute[];
-    /** This node's rate limits on sign-in and public intake. */
+    /** Rate limits on sign-in and public intake: this node's, or shared in Redis. */
     rateLimits: Readonly<Record<'signInAddress' | 'signInAccount' | 'intakeAddress' | 'intakeReporter', TokenBuckets>>;
   }
 }
@@ -100,11 +101,14 @@ export async function buildServer(ctx: AppContext) {
 
   const rates = ctx.config.rateLimits;
   const now = () => ctx.clock().getTime();
+  const store = ctx.config.redisUrl ? await RedisBuckets.connect(ctx.config.redisUrl, `${ctx.config.natsNamespace}:ratelimit:`, ctx.log) : undefined;
+  if (store) app.addHook('onClose', () => store.close());
+  const buckets = (name: string, id: string, perMinute: number) => new TokenBuckets(name, { perMinute }, now, store && { store, id });
   app.decorate('rateLimits', {
-    signInAddress: new TokenBuckets('sign-in', { perMinute: rates.signInPerAddress }, now),
-    signInAccount: new TokenBuckets('sign-in', { perMinute: rates.signInPerAccount }, now),
-    intakeAddress: new TokenBuckets('intake', { perMinute: rates.intakePerAddress }, now),
-    intakeReporter: new TokenBuckets('intake', { perMinute: rates.intakePerReporter }, now),
+    signInAddress: buckets('sign-in', 'signin-address', rates.signInPerAddress),
+    signInAccount: buckets('sign-in', 'signin-account', rates.signInPerAccount),
+    intakeAddress: buckets('intake', 'intake-address', rates.intakePerAddress),
+    intakeReporter: buckets('intake', 'intake-reporter', rates.intakePerReporter),
   });
 
   app.setValidatorCompiler(validatorCompiler);

@@ -190,11 +190,11 @@ export class EventHub {
   async #log(entries: readonly Entry[], now: Date): Promise<void> {
     await this.#ctx.db.transaction(async (tx) => {
       const webhooks = await store.activeWebhookFilters(tx);
-      for (const { event, chain } of entries) {
-        if (!(await store.insertEvent(tx, event, now))) continue;
-        const subscriptions = webhooks.filter((w) => webhookTakes(w, event.type, chain));
-        if (subscriptions.length) await store.insertDeliveries(tx, subscriptions.map((w) => ({ id: this.#ctx.newId('whd'), webhookId: w.id, eventId: event.id })), now);
-      }
+      const stored = await store.insertEvents(tx, entries.map((e) => e.event), now);
+      const deliveries = entries.flatMap(({ event, chain }) => (stored.has(event.id)
+        ? webhooks.filter((w) => webhookTakes(w, event.type, chain)).map((w) => ({ id: this.#ctx.newId('whd'), webhookId: w.id, eventId: event.id }))
+        : []));
+      await store.insertDeliveries(tx, deliveries, now);
     });
   }
 

@@ -309,7 +309,7 @@ async function georeportApi(app: FastifyInstance, { ctx }: { ctx: AppContext }) 
   }, async (request, reply) => {
     const body = request.body as RequestBodyValue;
     const key = presentedKeys.get(request)!;
-    limit(reply, [[app.rateLimits.intakeAddress, clientOf(request)], [app.rateLimits.intakeReporter, `open311:${key.id}`]]);
+    await limit(reply, [[app.rateLimits.intakeAddress, clientOf(request)], [app.rateLimits.intakeReporter, `open311:${key.id}`]]);
     const num = (v: number | string | undefined) => (v === undefined ? undefined : Number(v));
     const { receipt, replayed } = await service.submitRequest(ctx, key, {
       serviceCode: body.service_code, lat: num(body.lat), long: num(body.long), crs: body.crs ?? 'wgs84',

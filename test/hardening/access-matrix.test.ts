@@ -116,6 +116,8 @@ function requestValues(key: string, side: Side): Given | undefined {
     'POST /open311/v2/requests.:format': { body: { api_key: fx.apiKey, service_code: 'E0102', lat, long: lon, description: '矩阵' } },
     'POST /api/v1/auth/login': { body: { username: 'citizen', password: 'chengyun2026' } },
     'GET /api/v1/cases/map-points': { query: division },
+    'GET /api/v1/cases/map-clusters': { query: { ...division, zoom: '12', bbox: `${lon - 0.05},${lat - 0.05},${lon + 0.05},${lat + 0.05}` } },
+    'GET /api/v1/grids': { query: { bbox: `${lon - 0.005},${lat - 0.005},${lon + 0.005},${lat + 0.005}` } },
     'GET /api/v1/cases/stats': { query: division },
     'GET /api/v1/demand-map': { query: division },
     'GET /api/v1/hotspots': { query: division },

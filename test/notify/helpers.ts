@@ -2,6 +2,7 @@
 import { request, type IncomingHttpHeaders } from 'node:http';
 import type { DomainEvent } from '../../src/events/bus.ts';
 import { newId } from '../../src/ids.ts';
+import { readFrames, type SseFrame } from '../support/sse.ts';
 
 export function domainEvent(type: string, scope: Partial<DomainEvent['scope']>, at: string, payload: unknown = {}): DomainEvent {
   return {
@@ -10,7 +11,7 @@ export function domainEvent(type: string, scope: Partial<DomainEvent['scope']>, 
   };
 }
 
-export interface SseMessage { id?: string; event?: string; data?: string }
+export type SseMessage = Omit<SseFrame, 'comments'>;
 
 export interface StreamClient {
   status: number;
@@ -30,33 +31,16 @@ export interface StreamClient {
 export function openStream(port: number, path: string, headers: Record<string, string> = {}): Promise<StreamClient> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, headers: { accept: 'text/event-stream', ...headers } }, (res) => {
-      res.setEncoding('utf8');
-      let buffer = '';
       let raw = '';
       const messages: SseMessage[] = [];
       const comments: string[] = [];
       const waiters: (() => void)[] = [];
       const ended = new Promise<void>((done) => { res.on('close', () => done()); res.on('end', () => done()); });
-      res.on('data', (chunk: string) => {
-        raw += chunk;
-        buffer += chunk;
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const message: SseMessage = {};
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) { comments.push(line.slice(1).trim()); continue; }
-            const colon = line.indexOf(':');
-            const field = colon < 0 ? line : line.slice(0, colon);
-            const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-            if (field === 'id' || field === 'event' || field === 'data') message[field] = value;
-          }
-          if (message.event !== undefined || message.data !== undefined) messages.push(message);
-        }
+      readFrames(res, ({ comments: lines, ...message }) => {
+        comments.push(...lines);
+        if (message.event !== undefined || message.data !== undefined) messages.push(message);
         for (const w of waiters.splice(0)) w();
-      });
-      res.on('error', () => undefined);
+      }, (chunk) => { raw += chunk; });
       const client: StreamClient = {
         status: res.statusCode ?? 0,
         headers: res.headers,

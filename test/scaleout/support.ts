@@ -7,6 +7,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { DEMO_PASSWORD } from '../../src/org/seed.ts';
+import { readFrames } from '../support/sse.ts';
 
 export const NATS_URL = process.env.CHENGYUN_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const CLI = join(import.meta.dirname, '../../bin/chengyun');
@@ -111,19 +112,9 @@ export function openStream(base: string, headers: Record<string, string>, agent?
     req = http.get(`${base}/api/v1/events/stream`, { headers: { ...headers, accept: 'text/event-stream' }, agent }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`stream answered ${res.statusCode}`));
       resolve();
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const fields = Object.fromEntries(frame.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
-          if (fields.data && fields.event !== 'reset') events.push({ id: fields.id, type: fields.event, data: JSON.parse(fields.data) });
-        }
+      readFrames(res, (frame) => {
+        if (frame.data && frame.event !== 'reset') events.push({ id: frame.id!, type: frame.event!, data: JSON.parse(frame.data) });
       });
-      res.on('error', () => undefined);
     });
     req.on('error', reject);
   });

@@ -28,12 +28,23 @@ let cityCache: Promise<CityModel> | undefined;
 /** Abuse limits are off in tests unless a test asks for them: suites sign in and report far faster than people. */
 const NO_LIMITS: RateLimits = { signInPerAddress: 0, signInPerAccount: 0, intakePerAddress: 0, intakePerReporter: 0 };
 
-export interface TestAppOptions { now?: string; log?: Logger; rateLimits?: RateLimits }
+export interface TestAppOptions {
+  now?: string;
+  log?: Logger;
+  rateLimits?: RateLimits;
+  /** Settings from the environment's names, e.g. { REDIS_URL, CHENGYUN_NATS_NAMESPACE }. */
+  env?: Record<string, string>;
+  /** A second node: its own server and in-process state on `sibling`'s database (closing it leaves the database to `sibling`). */
+  sibling?: TestApp;
+}
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const clone = await cloneTemplate();
-  const config = { ...loadConfig({}), databaseUrl: clone.databaseUrl, dataDir: clone.dataDir ?? '', logLevel: 'silent' as const, rateLimits: options.rateLimits ?? NO_LIMITS };
-  const db = await openDb({ databaseUrl: clone.databaseUrl, dataDir: clone.dataDir });
+  const clone = options.sibling ? undefined : await cloneTemplate();
+  const config = {
+    ...loadConfig(options.env ?? {}),
+    databaseUrl: clone ? clone.databaseUrl : options.sibling!.ctx.config.databaseUrl, dataDir: clone ? clone.dataDir ?? '' : options.sibling!.ctx.config.dataDir, logLevel: 'silent' as const, rateLimits: options.rateLimits ?? NO_LIMITS,
+  };
+  const db = options.sibling?.ctx.db ?? await openDb({ databaseUrl: clone!.databaseUrl, dataDir: clone!.dataDir });
   await migrate(db);
   // The city model is the same in every clone; loading it once per worker saves seconds per file.
   cityCache ??= CityModel.load(db);
@@ -61,6 +72,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     },
     async close() {
       await server.close();
+      if (!clone) return;
       await db.close();
       await clone.drop();
     },
