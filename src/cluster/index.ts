@@ -4,3 +4,4 @@
  * deliveries are claimed with `for update skip locked`; partitioned work asks `ctx.cluster`.
  */
 export { Membership, rendezvousOwner, soloCluster, type Cluster, type MembershipOptions } from './membership.ts';
+export { nodeChannelOf, type NodeChannel } from './channel.ts';

@@ -17,6 +17,7 @@
 import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
+import type { NodeChannel } from '../cluster/channel.ts';
 import { MemoryEventBus, type DomainEvent, type EventBus, type EventHandler } from './bus.ts';
 
 export const DEFAULT_NAMESPACE = 'chengyun';
@@ -48,7 +49,7 @@ export interface NatsBusOptions {
   log: Logger;
 }
 
-export class NatsEventBus implements EventBus {
+export class NatsEventBus implements EventBus, NodeChannel {
   readonly #local: MemoryEventBus;
   readonly #nc: NatsConnection;
   readonly #js: JetStreamClient;
@@ -56,6 +57,7 @@ export class NatsEventBus implements EventBus {
   readonly #log: Logger;
   readonly #stream: string;
   readonly #prefix: string;
+  readonly #namespace: string;
   readonly #queue: DomainEvent[] = [];
   #sending: Promise<void> | undefined;
   #messages: ConsumerMessages | undefined;
@@ -70,6 +72,7 @@ export class NatsEventBus implements EventBus {
     this.#nodeId = options.nodeId;
     this.#log = options.log;
     ({ stream: this.#stream, prefix: this.#prefix } = eventNames(options.namespace));
+    this.#namespace = options.namespace ?? DEFAULT_NAMESPACE;
     this.#local = new MemoryEventBus((error, event) => this.#log.error({ err: error, event: event.type }, 'event handler failed'));
   }
 
@@ -161,6 +164,34 @@ export class NatsEventBus implements EventBus {
 
   subscribe(handler: EventHandler): () => void {
     return this.#local.subscribe(handler);
+  }
+
+  /**
+   * Core NATS, outside the stream: `<namespace>.direct.<topic>.<node>` to one node,
+   * `<namespace>.direct.<topic>._all` to every node but the sender. At most once.
+   */
+  send(topic: string, data: Uint8Array, to?: string): void {
+    if (this.#closed || this.#nc.isClosed()) return;
+    const h = natsHeaders();
+    h.set(NODE_HEADER, this.#nodeId);
+    this.#nc.publish(`${this.#namespace}.direct.${topic}.${to ?? '_all'}`, data, { headers: h });
+  }
+
+  onMessage(topic: string, handler: (data: Uint8Array) => void): () => void {
+    const subs = [this.#nodeId, '_all'].map((to) => this.#nc.subscribe(`${this.#namespace}.direct.${topic}.${to}`));
+    for (const sub of subs) {
+      void (async () => {
+        for await (const m of sub) {
+          if (m.headers?.get(NODE_HEADER) === this.#nodeId) continue;
+          try {
+            handler(m.data);
+          } catch (error) {
+            this.#log.error({ err: error, subject: m.subject }, 'node message handler failed');
+          }
+        }
+      })();
+    }
+    return () => subs.forEach((sub) => sub.unsubscribe());
   }
 
   /** Events published here and not yet acknowledged by JetStream. */

@@ -14,6 +14,8 @@ import { RollupBuffer } from './series-rollup.ts';
 import { pruneSeries, rollupFlusher } from './series.ts';
 import { recentActivity } from './series-store.ts';
 import { startMqttIngest } from './mqtt.ts';
+import { nodeChannelOf } from '../cluster/index.ts';
+import { REGISTRY_TOPIC } from './registry-service.ts';
 
 export type { AlarmLevel, Reading, SensorInfo } from './model.ts';
 export { SENSOR_TYPES, ASSET_TYPES, sensorType } from './model.ts';
@@ -117,11 +119,15 @@ export async function startSensing(ctx: AppContext): Promise<SensingWorkers> {
   }, PRUNE_MS);
   flush.unref();
   prune.unref();
+  const stopListening = nodeChannelOf(ctx.bus)?.onMessage(REGISTRY_TOPIC, () => {
+    s.registry.refresh().catch((error: unknown) => ctx.log.error({ err: error }, 'sensor registry refresh failed'));
+  });
   const mqtt = ctx.config.mqttUrl ? await startMqttIngest(ctx, s, { url: ctx.config.mqttUrl, topicRoot: ctx.config.mqttTopicRoot }) : undefined;
   return {
     async stop() {
       clearInterval(flush);
       clearInterval(prune);
+      stopListening?.();
       await mqtt?.stop();
       await s.close();
     },

@@ -33,7 +33,8 @@ export interface IngestOptions {
 /** Stored readings of one commit as columns, sorted by (sensor number, ts). */
 export interface StoredColumns { nums: Int32Array; ts: Float64Array; values: Float64Array; n: number }
 
-export type Evaluate = (batch: StoredColumns, options: { late?: boolean }) => Promise<void>;
+/** `express`: the batch came through the express lane (it may raise or escalate an alarm). */
+export type Evaluate = (batch: StoredColumns, options: { late?: boolean; express?: boolean }) => Promise<void>;
 
 export interface Stored { accepted: number; duplicates: number }
 
@@ -328,7 +329,7 @@ export class IngestPipeline {
           st[k] = st[i];
           sv[k++] = sv[i];
         }
-        if (k) await evaluate({ nums: sn, ts: st, values: sv, n: k }, {});
+        if (k) await evaluate({ nums: sn, ts: st, values: sv, n: k }, express ? { express } : {});
         if (late.n) await evaluate(late, { late: true });
       } catch (error) {
         this.#log.error({ err: error }, 'rule evaluation failed');

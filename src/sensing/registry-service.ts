@@ -4,6 +4,7 @@
  * they own. Only administrators register, always inside their own area, and every
  * registration is audited in its transaction.
  */
+import { nodeChannelOf } from '../cluster/index.ts';
 import type { AppContext } from '../app.ts';
 import { appendAudit } from '../audit/index.ts';
 import { toWgs84 } from '../geo/crs.ts';
@@ -198,7 +199,15 @@ export async function registerSensors(
   const entries = sensors.map((x) => s.registry.add({
     ...x, num: nums.get(x.id)!, assetType: x.assetId ? (knownAssets.get(x.assetId) ?? newAssets.get(x.assetId))!.type : null, active: true, createdAt: at,
   }));
+  announceRegistryChange(ctx);
   return { sensors: entries, secrets, assetsCreated: newAssets.size };
+}
+
+/** Sensors and gateways are registered on one node: the others load them now rather than at their next periodic refresh. */
+export const REGISTRY_TOPIC = 'sensor-registry';
+
+function announceRegistryChange(ctx: AppContext): void {
+  nodeChannelOf(ctx.bus)?.send(REGISTRY_TOPIC, new Uint8Array(0));
 }
 
 export async function registerAsset(
@@ -245,6 +254,7 @@ export async function registerGateway(
     return g;
   });
   s.registry.addGateway(row);
+  announceRegistryChange(ctx);
   return { gateway: row, secret: input.secret ? null : secret };
 }
 

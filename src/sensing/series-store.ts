@@ -60,3 +60,16 @@ export async function prune(db: Queryable, cutoffs: { raw: number; m1: number; h
     h1: await count('delete from sensing_rollup_1h where bucket_ms < $1', cutoffs.h1),
   };
 }
+
+/**
+ * Each sensor's stored readings newer than its own start, in (sensor, ts) order: what a node
+ * taking over sensors from another evaluates again.
+ */
+export async function readingsAfter(db: Queryable, nums: readonly number[], after: readonly number[]): Promise<{ num: number; ts: number; value: number }[]> {
+  return db.query<{ num: number; ts: number; value: number }>(
+    `select r.sensor_num as num, r.ts_ms as ts, r.value from unnest($1::int4[], $2::int8[]) as s(num, after)
+       join sensing_reading r on r.sensor_num = s.num and r.ts_ms > s.after
+     order by r.sensor_num, r.ts_ms`,
+    [nums, after.map((t) => Math.floor(t))],
+  );
+}

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import type { DomainEvent, EventOrigin } from '../../src/events/bus.ts';
 import { eventNames, NatsEventBus, subjectOf } from '../../src/events/nats-bus.ts';
-import { NATS_URL, natsReachable, until } from './support.ts';
+import { deleteStream, NATS_URL, natsReachable, until } from './support.ts';
 
 const namespace = `t${randomBytes(4).toString('hex')}`;
 const log = pino({ level: 'silent' });
@@ -15,11 +13,7 @@ const event = (id: string): DomainEvent => ({
 });
 
 describe.skipIf(!(await natsReachable()))('the NATS JetStream event bus', () => {
-  afterAll(async () => {
-    const nc = await connect({ servers: NATS_URL });
-    await (await jetstreamManager(nc)).streams.delete(eventNames(namespace).stream).catch(() => undefined);
-    await nc.close();
-  });
+  afterAll(() => deleteStream(namespace));
 
   it('names subjects after event types, safely', () => {
     expect(subjectOf('case.created')).toBe('chengyun.events.case.created');

@@ -6,13 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import { eventNames } from '../../src/events/nats-bus.ts';
 import { openDb, type Db } from '../../src/storage/db.ts';
 import { backend, cloneTemplate } from '../support/backend.ts';
 import { pointInside } from '../support/geo.ts';
-import { call, natsReachable, NATS_URL, nodeEnv, openStream, signIn, sleep, startNode, until, type LiveStream, type Node } from './support.ts';
+import { call, natsReachable, NATS_URL, nodeEnv, openStream, signIn, sleep, startNode, tearDown, until, type LiveStream, type Node } from './support.ts';
 
 const runnable = backend === 'postgres' && (await natsReachable());
 const LEASE_MS = 3_000;
@@ -26,13 +23,7 @@ describe.skipIf(!runnable)('three nodes on one PostgreSQL and NATS (PostgreSQL b
 
   afterAll(async () => {
     for (const s of streams) s.close();
-    for (const n of nodes) n.child.kill('SIGKILL');
-    await Promise.all(nodes.map((n) => n.exited));
-    await db?.close();
-    await drop();
-    const nc = await connect({ servers: NATS_URL });
-    await (await jetstreamManager(nc)).streams.delete(eventNames(namespace).stream).catch(() => undefined);
-    await nc.close();
+    await tearDown({ nodes, db, drop, namespace });
   });
 
   // The case loop's own events (triage may add a duplicate proposal about the same case).

@@ -5,7 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { eventNames } from '../../src/events/nats-bus.ts';
 import { DEMO_PASSWORD } from '../../src/org/seed.ts';
 import { readFrames } from '../support/sse.ts';
 
@@ -131,3 +133,19 @@ export async function until(what: string, check: () => boolean | Promise<boolean
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Deletes a test namespace's event stream from NATS. */
+export async function deleteStream(namespace: string): Promise<void> {
+  const nc = await connect({ servers: NATS_URL });
+  await (await jetstreamManager(nc)).streams.delete(eventNames(namespace).stream).catch(() => undefined);
+  await nc.close();
+}
+
+/** After a multi-node test: kills the nodes, closes the test's connection, drops the cloned database and the namespace's stream. */
+export async function tearDown(parts: { nodes: readonly Node[]; db?: { close(): Promise<void> }; drop(): Promise<void>; namespace: string }): Promise<void> {
+  for (const n of parts.nodes) n.child.kill('SIGKILL');
+  await Promise.all(parts.nodes.map((n) => n.exited));
+  await parts.db?.close();
+  await parts.drop();
+  await deleteStream(parts.namespace);
+}

@@ -6,7 +6,7 @@
  * case never holds up the next alarm.
  */
 import type { AppContext } from '../../app.ts';
-import { appendAudit } from '../../audit/index.ts';
+import { appendAudit, appendAuditBatch, type AuditInput } from '../../audit/index.ts';
 import type { AlarmLevel } from '../model.ts';
 import { levelRank } from '../rules/model.ts';
 import type { AlarmSink, LevelChange, SavedState } from '../rules/engine.ts';
@@ -34,6 +34,13 @@ export class AlarmLedger implements AlarmSink {
 
   async load(): Promise<void> {
     for (const a of await store.activeAlarms(this.#ctx.db)) this.remember(a);
+  }
+
+  /** Reloads the active alarms of some subjects (taken over from another node, which may have raised or moved them). */
+  async refresh(subjectIds: readonly string[]): Promise<void> {
+    const wanted = new Set(subjectIds);
+    for (const a of [...this.#active.values()]) if (wanted.has(a.subjectId)) this.remember({ ...a, state: 'cleared' });
+    for (const a of await store.activeAlarms(this.#ctx.db, subjectIds)) this.remember(a);
   }
 
   activeLevel(subjectId: string, ruleKey: string): AlarmLevel | null {
@@ -75,36 +82,51 @@ export class AlarmLedger implements AlarmSink {
     const now = ctx.clock();
     const outcomes: Outcome[] = [];
     const working = new Map<string, Alarm | null>();
+    const vanished: Alarm[] = [];
     await ctx.db.transaction(async (tx) => {
+      // Audit entries go in at the end, their chains locked in one order (other nodes write alarms at the same time).
+      const audits: AuditInput[] = [];
       for (const ch of changes) {
         const key = keyOf(ch.subjectId, ch.ruleKey);
-        const current = working.has(key) ? working.get(key)! : this.#active.get(key) ?? null;
+        let current = working.has(key) ? working.get(key)! : this.#active.get(key) ?? null;
         const at = new Date(ch.at).toISOString();
         if (!current) {
           if (!ch.to) continue;
           const a = newAlarm(ctx, ch, ch.to, at);
-          await store.insertAlarm(tx, a);
-          await store.appendAlarmEvent(tx, a.id, { at, action: 'raise', fromLevel: null, toLevel: ch.to, actor: null, note: null, data: { value: ch.value, derived: ch.derived, ruleId: ch.rule.id, ruleVersion: ch.rule.version } });
-          await appendAudit(tx, { at: now, actor: ALARM_CLIENT, action: 'alarm.raise', entityType: 'alarm', entityId: a.id, after: a });
-          working.set(key, a);
-          outcomes.push({ type: 'alarm.raised', alarm: a, from: null, categoryCode: ch.rule.categoryCode });
-          continue;
+          if (await store.insertAlarm(tx, a)) {
+            await store.appendAlarmEvent(tx, a.id, { at, action: 'raise', fromLevel: null, toLevel: ch.to, actor: null, note: null, data: { value: ch.value, derived: ch.derived, ruleId: ch.rule.id, ruleVersion: ch.rule.version } });
+            audits.push({ at: now, actor: ALARM_CLIENT, action: 'alarm.raise', entityType: 'alarm', entityId: a.id, after: a });
+            working.set(key, a);
+            outcomes.push({ type: 'alarm.raised', alarm: a, from: null, categoryCode: ch.rule.categoryCode });
+            continue;
+          }
+          // Raised meanwhile by the node that evaluated this subject before: this change moves that alarm.
+          current = (await store.lockActiveAlarm(tx, ch.subjectId, ch.ruleKey)) ?? null;
+          if (!current) continue;
+          if (current.level === ch.to) {
+            working.set(key, current);
+            continue;
+          }
         }
         const cleared = ch.to === null;
-        const next: Alarm = {
-          ...current, level: ch.to ?? current.level, peakLevel: levelRank(ch.to) > levelRank(current.peakLevel) ? ch.to! : current.peakLevel,
-          value: Number.isFinite(ch.value) ? ch.value : current.value, updatedAt: at,
-          ...(cleared ? { state: 'cleared' as const, clearedAt: at } : {}),
-        };
         const action = cleared ? 'clear' : levelRank(ch.to) > levelRank(current.level) ? 'escalate' : 'deescalate';
-        const saved = await store.updateAlarm(tx, next);
+        const saved = await store.moveAlarm(tx, current.id, { level: ch.to ?? current.level, cleared, value: Number.isFinite(ch.value) ? ch.value : null, at });
+        if (!saved) {
+          // Cleared by hand meanwhile (on any node): nothing to move; the engine hears of the clear.
+          working.set(key, null);
+          vanished.push(current);
+          continue;
+        }
         await store.appendAlarmEvent(tx, current.id, { at, action, fromLevel: current.level, toLevel: ch.to, actor: null, note: null, data: { value: ch.value, derived: ch.derived } });
-        await appendAudit(tx, { at: now, actor: ALARM_CLIENT, action: `alarm.${action}`, entityType: 'alarm', entityId: current.id, before: { level: current.level, state: current.state }, after: { level: saved.level, state: saved.state } });
+        audits.push({ at: now, actor: ALARM_CLIENT, action: `alarm.${action}`, entityType: 'alarm', entityId: current.id, before: { level: current.level, state: current.state }, after: { level: saved.level, state: saved.state } });
         working.set(key, cleared ? null : saved);
         outcomes.push({ type: cleared ? 'alarm.cleared' : action === 'escalate' ? 'alarm.escalated' : 'alarm.deescalated', alarm: saved, from: current.level, categoryCode: ch.rule.categoryCode });
       }
+      await appendAuditBatch(tx, audits);
       await saveStates(tx, states, now);
     });
+    for (const a of vanished) this.remember({ ...a, state: 'cleared' });
+    for (const [key, a] of working) if (a && !this.#active.has(key)) this.remember(a);
     for (const o of outcomes) {
       this.remember(o.alarm);
       ctx.bus.publish(alarmEvent(ctx, o.type, o.alarm, { fromLevel: o.from }));

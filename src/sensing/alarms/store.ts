@@ -67,15 +67,46 @@ const toAlarm = (r: AlarmRow): Alarm => ({
   updatedAt: r.updated_at.toISOString(), clearedAt: iso(r.cleared_at), caseId: r.case_id, version: r.version,
 });
 
-export async function insertAlarm(tx: Queryable, a: Alarm): Promise<void> {
-  await tx.query(
+/**
+ * Inserts a new active alarm; false when (subject, rule) already has one (raised by the node that
+ * evaluated it before this one took over), which is then left as it is.
+ */
+export async function insertAlarm(tx: Queryable, a: Alarm): Promise<boolean> {
+  const rows = await tx.query(
     `insert into alarm (id, rule_key, kind, subject_type, subject_id, sensor_id, sensor_type, asset_id, level, peak_level, state,
        owner_unit_id, division_codes, district_code, street_code, lon, lat, value, raised_at, updated_at, version)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1)`,
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 1)
+     on conflict (subject_id, rule_key) where state = 'active' do nothing returning id`,
     [a.id, a.ruleKey, a.kind, a.subjectType, a.subjectId, a.sensorId, a.sensorType, a.assetId, a.level, a.peakLevel, a.state,
       a.ownerUnitId, a.divisionCodes, a.districtCode, a.streetCode, a.lon, a.lat, a.value, a.raisedAt, a.updatedAt],
   );
+  return rows.length > 0;
 }
+
+/** The active alarm of (subject, rule), locked for the transaction. */
+export async function lockActiveAlarm(tx: Queryable, subjectId: string, ruleKey: string): Promise<Alarm | undefined> {
+  const [row] = await tx.query<AlarmRow>(`select * from alarm where subject_id = $1 and rule_key = $2 and state = 'active' for update`, [subjectId, ruleKey]);
+  return row ? toAlarm(row) : undefined;
+}
+
+/**
+ * The rule engine's change of an active alarm: its level (the peak follows), value, and state
+ * when it clears. Leaves what people set (acknowledgement, assignee) alone; undefined when the
+ * alarm is no longer active (cleared by hand meanwhile).
+ */
+export async function moveAlarm(tx: Queryable, id: string, change: { level: AlarmLevel; cleared: boolean; value: number | null; at: string }): Promise<Alarm | undefined> {
+  const [row] = await tx.query<AlarmRow>(
+    `update alarm set level = $2,
+       peak_level = case when array_position($6::text[], $2) > array_position($6::text[], peak_level) then $2 else peak_level end,
+       value = coalesce($3, value), updated_at = $4, state = case when $5 then 'cleared' else state end,
+       cleared_at = case when $5 then $4::timestamptz else cleared_at end, version = version + 1
+     where id = $1 and state = 'active' returning *`,
+    [id, change.level, change.value, change.at, change.cleared, LEVEL_ORDER],
+  );
+  return row ? toAlarm(row) : undefined;
+}
+
+const LEVEL_ORDER: readonly AlarmLevel[] = ['blue', 'yellow', 'orange', 'red'];
 
 /** Writes the mutable part of an alarm; returns the saved row. */
 export async function updateAlarm(tx: Queryable, a: Alarm): Promise<Alarm> {
@@ -107,8 +138,12 @@ export async function getAlarm(db: Queryable, id: string): Promise<Alarm | undef
   return row ? toAlarm(row) : undefined;
 }
 
-export async function activeAlarms(db: Queryable): Promise<Alarm[]> {
-  return (await db.query<AlarmRow>(`select * from alarm where state = 'active'`)).map(toAlarm);
+/** Every active alarm, or those of the given subjects (sensors, assets). */
+export async function activeAlarms(db: Queryable, subjectIds?: readonly string[]): Promise<Alarm[]> {
+  const rows = subjectIds
+    ? await db.query<AlarmRow>(`select * from alarm where state = 'active' and subject_id = any($1::text[])`, [subjectIds])
+    : await db.query<AlarmRow>(`select * from alarm where state = 'active'`);
+  return rows.map(toAlarm);
 }
 
 export async function alarmHistory(db: Queryable, id: string): Promise<AlarmEvent[]> {

@@ -20,8 +20,10 @@ import type { AlarmLevel, Reading, SensorInfo } from '../model.ts';
 import { levelAt, levelRank, ruleKey, type Rule } from './model.ts';
 import { resetLevel } from './levels.ts';
 import { indexRules, rulesFor, type RuleIndex } from './resolve.ts';
-import { hydrate, newSlot, retarget, snapshot, stepBurst, stepOffline, stepReading, type Slot } from './slots.ts';
+import { compileRule, hydrate, newSlot, retarget, snapshot, stepBurst, stepOffline, stepReading, type Slot } from './slots.ts';
 import { listRules, loadStates, seedDefaultRules } from './store.ts';
+import type { CompiledSpec } from './levels.ts';
+import { readingsAfter } from '../series-store.ts';
 
 export interface RuleEngine {
   /** Called by the ingest pipeline with readings that are durably stored, sorted by (sensorId, ts);
@@ -67,6 +69,8 @@ export interface SavedState { subjectId: string; ruleKey: string; state: unknown
 export interface AlarmSink {
   activeLevel(subjectId: string, ruleKey: string): AlarmLevel | null;
   commit(changes: readonly LevelChange[], states: readonly SavedState[]): Promise<() => Promise<void>>;
+  /** Reloads the active alarms of subjects this engine takes over from another node. */
+  refresh?(subjectIds: readonly string[]): Promise<void>;
 }
 
 interface SensorRuntime {
@@ -80,6 +84,8 @@ interface SensorRuntime {
 }
 
 const TICK_SLICE = 5000;
+/** Sensors per replay query when taking sensors over. */
+const REPLAY_CHUNK = 2000;
 const NO_BURSTS: { slot: Slot; flow: boolean }[] = [];
 
 export interface EngineStats { evaluated: number; late: number; unknown: number; changes: number; saves: number }
@@ -108,6 +114,10 @@ export class LifelineRuleEngine implements RuleEngine {
   #followUps: Promise<unknown> = Promise.resolve();
   #startedAt = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** Which sensors this node evaluates (all, unless partitioned between nodes: src/sensing/partition.ts). */
+  #owns: (info: SensorInfo) => boolean = () => true;
+  /** Threshold specs of sensors evaluated elsewhere, for `mayEscalate` (cleared when rules change). */
+  readonly #foreignSpecs = new Map<number, CompiledSpec[]>();
 
   constructor(ctx: AppContext, sensors: SensorSource, alarms: AlarmSink) {
     this.#ctx = ctx;
@@ -126,6 +136,7 @@ export class LifelineRuleEngine implements RuleEngine {
   /** After a rule changed: re-resolve every sensor seen so far, keeping levels and history. */
   async reloadRules(): Promise<void> {
     this.#index = indexRules(await listRules(this.#ctx.db));
+    this.#foreignSpecs.clear();
     const runtimes = [...this.#runtimes.values()];
     this.#runtimes.clear();
     this.#byNum = [];
@@ -180,13 +191,104 @@ export class LifelineRuleEngine implements RuleEngine {
    */
   mayEscalate(num: number, value: number): boolean {
     const rt = this.#runtimeOfNum(num);
-    if (!rt) return false;
+    if (!rt) return this.#mayEscalateElsewhere(num, value);
     for (const slot of rt.slots) {
       if (slot.rule.kind !== 'threshold') continue;
       const x = slot.spec.sign * value;
       for (let i = slot.lv.level; i < 4; i++) if (x >= slot.spec.create[i]) return true;
     }
     return false;
+  }
+
+  /** For a sensor another node evaluates (its level unknown here): whether the value reaches any create threshold. */
+  #mayEscalateElsewhere(num: number, value: number): boolean {
+    let specs = this.#foreignSpecs.get(num);
+    if (!specs) {
+      const info = this.#sensors.byNum?.(num);
+      if (!info) return false;
+      specs = rulesFor(this.#index, info).own.filter((r) => r.kind === 'threshold').map(compileRule);
+      this.#foreignSpecs.set(num, specs);
+    }
+    for (const spec of specs) {
+      const x = spec.sign * value;
+      for (let i = 0; i < 4; i++) if (x >= spec.create[i]) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Partitioned between nodes: `owns` says which sensors this node evaluates. Runtimes are made
+   * only for those; `release` drops the others, `adopt` takes new ones over.
+   */
+  setOwnership(owns: (info: SensorInfo) => boolean): void {
+    this.#owns = owns;
+  }
+
+  /** Drops the runtimes (and asset slots) of sensors this node no longer evaluates; call inside `exclusive`. */
+  release(): number {
+    let dropped = 0;
+    for (const [id, rt] of this.#runtimes) {
+      if (this.#owns(rt.info)) continue;
+      this.#runtimes.delete(id);
+      dropped++;
+    }
+    if (dropped === 0) return 0;
+    this.#byNum = [];
+    this.#foreignSpecs.clear();
+    const kept = new Set<Slot>();
+    for (const rt of this.#runtimes.values()) for (const b of rt.bursts) kept.add(b.slot);
+    for (const [id, slot] of this.#assetSlots) if (!kept.has(slot)) this.#assetSlots.delete(id);
+    return dropped;
+  }
+
+  /**
+   * Takes sensors over from another node (which died, left, or gave them up to a new node):
+   * their saved state and active alarms are read afresh, then their stored readings are evaluated
+   * again from where the saved state ends — each sensor from the newest reading its saved state
+   * reflects (`upTo`), but not from before `since`. Readings of one sensor that were evaluated
+   * by the old owner without changing saved state change nothing when evaluated again.
+   * Readings of these sensors must not reach `evaluate*` meanwhile (the partition holds them
+   * back). Not inside `exclusive`: it commits its changes like a batch. Returns the readings evaluated.
+   */
+  async adopt(sensors: readonly (SensorInfo & { num: number })[], since: number): Promise<number> {
+    if (sensors.length === 0) return 0;
+    const subjects = [...new Set(sensors.flatMap((s) => (s.assetId ? [s.id, s.assetId] : [s.id])))];
+    const upTo = new Map<string, number>();
+    const taken = new Set(subjects);
+    // What this node knew of them is stale: the old owner moved on since.
+    for (const key of this.#saved.keys()) if (taken.has(key.slice(0, key.lastIndexOf('|')))) this.#saved.delete(key);
+    for (const id of this.#assetSlots.keys()) if (taken.has(id.slice(0, id.lastIndexOf('|')))) this.#assetSlots.delete(id);
+    for (const s of sensors) this.#runtimes.delete(s.id);
+    for (let i = 0; i < subjects.length; i += 10_000) {
+      const part = subjects.slice(i, i + 10_000);
+      for (const st of await loadStates(this.#ctx.db, part)) {
+        this.#saved.set(`${st.subjectId}|${st.ruleKey}`, st.state);
+        const t = (st.state as { upTo?: number } | null)?.upTo;
+        if (typeof t === 'number' && t > (upTo.get(st.subjectId) ?? Number.NEGATIVE_INFINITY)) upTo.set(st.subjectId, t);
+      }
+      await this.#alarms.refresh?.(part);
+    }
+    this.#byNum = [];
+    const now = this.#ctx.clock().getTime();
+    let replayed = 0;
+    for (let i = 0; i < sensors.length; i += REPLAY_CHUNK) {
+      const part = sensors.slice(i, i + REPLAY_CHUNK);
+      const starts = part.map((s) => Math.max(since, upTo.get(s.id) ?? Number.NEGATIVE_INFINITY));
+      part.forEach((s, k) => {
+        const rt = this.#runtime(s);
+        rt.lastTs = starts[k];
+        rt.lastSeen = Math.max(rt.lastSeen, Math.min(now, starts[k]));
+        this.#byNum[s.num] = rt;
+      });
+      const rows = await readingsAfter(this.#ctx.db, part.map((s) => s.num), starts);
+      for (const r of rows) {
+        const rt = this.#byNum[r.num];
+        if (rt) this.#step(rt, r.ts, r.value);
+      }
+      replayed += rows.length;
+      await this.#flush();
+    }
+    return replayed;
   }
 
   /** One reading of a sensor through its slots, its offline slot (to clear it) and its asset's burst slots. */
@@ -219,6 +321,8 @@ export class LifelineRuleEngine implements RuleEngine {
       if (!info) continue;
       // Hand the event loop back now and then: 200,000 sensors must not stall ingest.
       if (++n % TICK_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+      // Sensors evaluated on another node are checked there.
+      if (!this.#owns(info)) continue;
       const rt = this.#runtimes.get(info.id) ?? this.#runtime(info);
       const slot = rt.offline;
       if (!slot) continue;
@@ -279,7 +383,12 @@ export class LifelineRuleEngine implements RuleEngine {
     this.#outbox.push(...this.#changes);
     this.#changes = [];
     const now = this.#ctx.clock().getTime();
-    for (const [k, { subjectId, slot }] of this.#dirty) this.#outStates.set(k, { subjectId, ruleKey: slot.key, state: snapshot(slot, now) });
+    for (const [k, { subjectId, slot }] of this.#dirty) {
+      // The newest reading this state reflects: a node taking the sensor over evaluates only what is newer.
+      const upTo = this.#runtimes.get(subjectId)?.lastTs;
+      const state = snapshot(slot, now) as Record<string, unknown>;
+      this.#outStates.set(k, { subjectId, ruleKey: slot.key, state: upTo !== undefined && Number.isFinite(upTo) ? { ...state, upTo } : state });
+    }
     this.stats.saves += this.#dirty.size;
     this.#dirty.clear();
     const committed = this.#chain.then(() => this.#commitOutbox());
@@ -309,7 +418,7 @@ export class LifelineRuleEngine implements RuleEngine {
     const rt = this.#byNum[num];
     if (rt) return rt;
     const info = this.#sensors.byNum?.(num);
-    const made = info && this.#runtimeOf(info.id);
+    const made = info && this.#owns(info) ? this.#runtimeOf(info.id) : undefined;
     if (made) this.#byNum[num] = made;
     return made;
   }
@@ -318,7 +427,7 @@ export class LifelineRuleEngine implements RuleEngine {
     const rt = this.#runtimes.get(sensorId);
     if (rt) return rt;
     const info = this.#sensors.get(sensorId);
-    return info ? this.#runtime(info) : undefined;
+    return info && this.#owns(info) ? this.#runtime(info) : undefined;
   }
 
   /** Builds (or rebuilds after a rule change) a sensor's slots, restoring saved state and the active alarm's level. */

@@ -9,7 +9,7 @@ import { categoryByCode } from '../../categories/catalogue.ts';
 import { Problem, notFound, type FieldError } from '../../http/errors.ts';
 import { unitDirectory } from '../../org/directory.ts';
 import type { Principal } from '../../org/model.ts';
-import { lifelineOf } from '../alarms/runtime.ts';
+import { rulesChanged } from '../alarms/runtime.ts';
 import { sensing } from '../index.ts';
 import { sensorType, type AlarmLevel } from '../model.ts';
 import { assetsByIds } from '../registry-store.ts';
@@ -46,7 +46,7 @@ export async function saveAlarmRule(ctx: AppContext, principal: Principal, reque
     });
     return result.after;
   });
-  await lifelineOf(ctx)?.engine.reloadRules();
+  await rulesChanged(ctx);
   return saved;
 }
 

@@ -76,8 +76,11 @@ export async function ruleVersions(db: Queryable, id: string): Promise<{ version
   return rows.map((r) => ({ version: r.version, params: r.params, categoryCode: r.category_code, enabled: r.enabled, at: r.at.toISOString(), byUserId: r.by_user_id }));
 }
 
-export async function loadStates(db: Queryable): Promise<{ subjectId: string; ruleKey: string; state: unknown }[]> {
-  const rows = await db.query<{ subject_id: string; rule_key: string; state: unknown }>('select subject_id, rule_key, state from alarm_rule_state');
+/** Every saved state, or those of the given subjects (sensors, assets). */
+export async function loadStates(db: Queryable, subjectIds?: readonly string[]): Promise<{ subjectId: string; ruleKey: string; state: unknown }[]> {
+  const rows = await db.query<{ subject_id: string; rule_key: string; state: unknown }>(
+    subjectIds ? 'select subject_id, rule_key, state from alarm_rule_state where subject_id = any($1::text[])' : 'select subject_id, rule_key, state from alarm_rule_state',
+    subjectIds ? [subjectIds] : []);
   return rows.map((r) => ({ subjectId: r.subject_id, ruleKey: r.rule_key, state: r.state }));
 }
 
