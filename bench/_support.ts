@@ -4,6 +4,9 @@
  * pg_stat_activity sampling, and result output. The leading underscore keeps bench/run.ts
  * from running this file as a benchmark.
  */
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { eventNames } from '../src/events/nats-bus.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -528,4 +531,29 @@ export function envSeconds(name: string, fallback: number): number {
   const raw = process.env[name];
   const n = raw ? Number(raw) : NaN;
   return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** NATS for the multi-node benchmarks. */
+export const NATS_URL = process.env.CHENGYUN_BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** Why NATS cannot be used, or undefined when it can. */
+export async function natsProblem(): Promise<string | undefined> {
+  try {
+    const nc = await connect({ servers: NATS_URL, timeout: 2_000, maxReconnectAttempts: 0 });
+    await nc.close();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** After a multi-node run: stops the servers, drops its database and deletes its namespace's event stream. */
+export async function endClusterRun(servers: readonly ServerProcess[], database: string, namespace: string): Promise<void> {
+  await Promise.all(servers.map((s) => s.stop()));
+  await adminQuery(`drop database if exists ${database} with (force)`).catch(() => undefined);
+  const nc = await connect({ servers: NATS_URL }).catch(() => undefined);
+  if (nc) {
+    await (await jetstreamManager(nc)).streams.delete(eventNames(namespace).stream).catch(() => undefined);
+    await nc.close();
+  }
 }

@@ -27,17 +27,13 @@ import http from 'node:http';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import { eventNames } from '../src/events/nats-bus.ts';
 import { pointInside } from '../test/support/geo.ts';
 import { readFrames } from '../test/support/sse.ts';
 import {
-  activitySampler, adminQuery, Api, cli, cpuMeter, databaseUrl, envSeconds, figure, fmt, freshDatabase, postgresProblem, runLoad, send, sleep, startServer, writeResult,
+  activitySampler, adminQuery, Api, cli, endClusterRun, NATS_URL, natsProblem, cpuMeter, databaseUrl, envSeconds, figure, fmt, freshDatabase, postgresProblem, runLoad, send, sleep, startServer, writeResult,
   type ActivityProfile, type LoadResult, type ServerProcess,
 } from './_support.ts';
 
-const NATS_URL = process.env.CHENGYUN_BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
 const WARMUP_MS = envSeconds('CHENGYUN_BENCH_WARMUP', 5) * 1000;
 const DURATION_MS = envSeconds('CHENGYUN_BENCH_SECONDS', 30) * 1000;
 const INTAKE_WORKERS = envSeconds('CHENGYUN_SCALEOUT_INTAKE', 8);
@@ -70,15 +66,6 @@ interface Run {
   activity: ActivityProfile;
 }
 
-async function natsProblem(): Promise<string | undefined> {
-  try {
-    const nc = await connect({ servers: NATS_URL, timeout: 2_000, maxReconnectAttempts: 0 });
-    await nc.close();
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
 
 /** A live stream counting every event id it receives. */
 function countingStream(port: number, token: string): { counts: Map<string, number>; opened: Promise<void>; close(): void } {
@@ -222,13 +209,7 @@ async function runConfig(n: number): Promise<Run> {
   } finally {
     for (const s of streams) s.close();
     for (const a of agents) a.destroy();
-    await Promise.all(servers.map((s) => s.stop()));
-    await adminQuery(`drop database if exists ${name} with (force)`).catch(() => undefined);
-    const nc = await connect({ servers: NATS_URL }).catch(() => undefined);
-    if (nc) {
-      await (await jetstreamManager(nc)).streams.delete(eventNames(namespace).stream).catch(() => undefined);
-      await nc.close();
-    }
+    await endClusterRun(servers, name, namespace);
   }
 }
 

@@ -69,6 +69,8 @@ export async function serve(ctx: AppContext): Promise<Running> {
   const stop = () => {
     stopping ??= (async () => {
       ctx.log.info('shutting down: finishing requests in flight');
+      // Sensors of nodes stopping at the same time are for the nodes that stay.
+      lifeline.partition?.leaving();
       const closing = server.close();
       // Keep-alive connections turn idle once their request is answered; close them as they do,
       // and after a grace period close whatever is left.

@@ -89,7 +89,17 @@ export function sensing(ctx: AppContext): Sensing {
     },
     async close() {
       await pipeline.drain();
-      await flushRollups();
+      // The last flush: a failed one (the database briefly away) is tried again before giving up its deltas.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await flushRollups();
+          return;
+        } catch (error) {
+          if (attempt >= 3) throw error;
+          ctx.log.warn({ err: error, attempt }, 'rollup flush failed; trying again');
+          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+        }
+      }
     },
   };
   running.set(ctx, s);

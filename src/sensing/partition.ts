@@ -81,6 +81,7 @@ export class SensorPartition {
   #tail: Promise<void> = Promise.resolve();
   #handover: Promise<void> = Promise.resolve();
   #stopped = false;
+  #leaving = false;
   #unsubscribe: (() => void)[] = [];
   #refreshing: Promise<void> | undefined;
 
@@ -97,6 +98,14 @@ export class SensorPartition {
     this.#unsubscribe.push(cluster.onChange((live) => this.#changed(live)));
     this.#changed(cluster.live());
     return this.#handover;
+  }
+
+  /**
+   * The node is shutting down: it takes nothing more over (the others will), but still sends
+   * and evaluates what it is given until `stop`.
+   */
+  leaving(): void {
+    this.#leaving = true;
   }
 
   /** Stops taking forwarded readings; waits for what was taken. */
@@ -130,7 +139,7 @@ export class SensorPartition {
   }
 
   async #settle(): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#leaving) return;
     const { engine, registry, clock, leaseMs, log } = this.#o;
     const target = this.#live;
     const released = await engine.exclusive(async () => engine.release());
@@ -144,7 +153,7 @@ export class SensorPartition {
     if (gained.length > 0 && target.some((n) => n !== this.#me)) {
       // The old owners stop at their next lease renewal: let them finish before reading what they saved.
       await new Promise((resolve) => setTimeout(resolve, Math.floor(leaseMs / 3) + 1_000));
-      if (this.#live !== target || this.#stopped) return;
+      if (this.#live !== target || this.#stopped || this.#leaving) return;
     }
     const started = performance.now();
     this.#adopting = true;

@@ -10,7 +10,9 @@ const CHUNK = 20_000;
 
 /** Merges deltas into a rollup table: counts and sums add, extremes compare. */
 export async function mergeRollups(tx: Queryable, resolution: Resolution, bucketMs: number, deltas: ReadonlyMap<number, Agg>): Promise<void> {
-  const entries = [...deltas];
+  // In (sensor, bucket) order: nodes taking readings of the same sensors flush at the same time
+  // and must lock shared rows in one order, or they deadlock.
+  const entries = [...deltas].sort((a, b) => a[0] - b[0]);
   for (let i = 0; i < entries.length; i += CHUNK) {
     const part = entries.slice(i, i + CHUNK);
     await tx.query(

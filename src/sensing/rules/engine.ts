@@ -117,7 +117,7 @@ export class LifelineRuleEngine implements RuleEngine {
   /** Which sensors this node evaluates (all, unless partitioned between nodes: src/sensing/partition.ts). */
   #owns: (info: SensorInfo) => boolean = () => true;
   /** Threshold specs of sensors evaluated elsewhere, for `mayEscalate` (cleared when rules change). */
-  readonly #foreignSpecs = new Map<number, CompiledSpec[]>();
+  readonly #foreignSpecs = new Map<number, { sensorId: string; key: string; specs: CompiledSpec[] }>();
 
   constructor(ctx: AppContext, sensors: SensorSource, alarms: AlarmSink) {
     this.#ctx = ctx;
@@ -200,18 +200,23 @@ export class LifelineRuleEngine implements RuleEngine {
     return false;
   }
 
-  /** For a sensor another node evaluates (its level unknown here): whether the value reaches any create threshold. */
+  /**
+   * For a sensor another node evaluates: whether the value reaches a create threshold above the
+   * level of its active alarm as this node's ledger knows it (it follows the other nodes' alarm events).
+   */
   #mayEscalateElsewhere(num: number, value: number): boolean {
-    let specs = this.#foreignSpecs.get(num);
-    if (!specs) {
+    let foreign = this.#foreignSpecs.get(num);
+    if (!foreign) {
       const info = this.#sensors.byNum?.(num);
       if (!info) return false;
-      specs = rulesFor(this.#index, info).own.filter((r) => r.kind === 'threshold').map(compileRule);
-      this.#foreignSpecs.set(num, specs);
+      foreign = { sensorId: info.id, key: this.#key(info.type, 'threshold'), specs: rulesFor(this.#index, info).own.filter((r) => r.kind === 'threshold').map(compileRule) };
+      this.#foreignSpecs.set(num, foreign);
     }
-    for (const spec of specs) {
+    for (const spec of foreign.specs) {
       const x = spec.sign * value;
-      for (let i = 0; i < 4; i++) if (x >= spec.create[i]) return true;
+      if (!(x >= spec.create[0] || x >= spec.create[1] || x >= spec.create[2] || x >= spec.create[3])) continue;
+      // Only past some threshold: is it past one above the current level?
+      for (let i = levelRank(this.#alarms.activeLevel(foreign.sensorId, foreign.key)); i < 4; i++) if (x >= spec.create[i]) return true;
     }
     return false;
   }
