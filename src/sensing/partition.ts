@@ -116,11 +116,6 @@ export class SensorPartition {
     await this.#tail;
   }
 
-  /** Waits until handovers queued so far are done (tests). */
-  settled(): Promise<void> {
-    return this.#handover;
-  }
-
   /** The ingest pipeline's evaluator: own readings to the engine, the others to their owners. */
   readonly evaluate: Evaluate = async (batch, options) => {
     if (options.late) return this.#o.engine.evaluateColumns(batch, options);
@@ -173,7 +168,7 @@ export class SensorPartition {
     this.stats.handovers++;
     this.stats.adopted += gained.length;
     this.stats.replayed += replayed;
-    log.info({ live: target, adopted: gained.length, released, replayed, buffered: buffered.length, ms: Math.round(performance.now() - started) }, 'sensor rules partitioned');
+    log.info({ live: target, adopted: gained.length, released, replayed, buffered: buffered.length, ms: Math.round(performance.now() - started), totals: this.stats }, 'sensor rules partitioned');
   }
 
   #owns(info: SensorInfo): boolean {
