@@ -5,9 +5,20 @@ export const systemClock: Clock = () => new Date();
 
 /** The calendar date ('YYYY-MM-DD') of an instant in a time zone. */
 const formatters = new Map<string, Intl.DateTimeFormat>();
+/**
+ * Dates already worked out, by time zone and minute: every modern offset is whole minutes, so
+ * a minute never spans two dates. Asked for many times per request (today, deadlines), while
+ * formatting costs microseconds each time.
+ */
+const dates = new Map<string, Map<number, string>>();
+const DATES_KEPT = 4096;
 
 export function calendarDate(instant: Date, timeZone: string): string {
-  // Building a formatter costs far more than using one; "today" is asked on every request.
+  const minute = Math.floor(instant.getTime() / 60_000);
+  let known = dates.get(timeZone);
+  const hit = known?.get(minute);
+  if (hit !== undefined) return hit;
+  // Building a formatter costs far more than using one.
   let format = formatters.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
@@ -15,7 +26,11 @@ export function calendarDate(instant: Date, timeZone: string): string {
   }
   const parts = format.formatToParts(instant);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')}`;
+  const date = `${get('year')}-${get('month')}-${get('day')}`;
+  if (!known) dates.set(timeZone, (known = new Map()));
+  if (known.size >= DATES_KEPT) known.clear();
+  if (Number.isFinite(minute)) known.set(minute, date);
+  return date;
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -1,5 +1,5 @@
 /** Audit log storage: append inside the caller's transaction, read back for verification. */
-import type { Queryable } from '../storage/db.ts';
+import { prepared, type Queryable } from '../storage/db.ts';
 import { chainOf, entryHash, verifyChain, type AuditEntry, type ChainFault } from './chain.ts';
 
 export interface AuditInput {
@@ -34,6 +34,25 @@ export async function appendAudit(tx: Queryable, input: AuditInput): Promise<Aud
   return { ...entry, hash };
 }
 
+const LOCK_HEADS = prepared(
+  `with locked as (select id from audit_head where id = any($1::int[]) order by id for update)
+   update audit_head h set seq = h.seq + c.n from unnest($1::int[], $2::int[]) as c(id, n)
+   where h.id = c.id and h.id in (select id from locked)
+   returning h.id, h.seq, h.hash`,
+);
+
+const NEXT_SEQS = prepared(`select nextval('audit_seq')::bigint as seq from generate_series(1, $1::int)`);
+
+// The entries as they are, in one JSON parameter (a null before/after is stored as SQL null).
+const INSERT_ENTRIES = prepared(
+  `with entries as (
+     insert into audit_log (seq, chain, chain_seq, at, actor, action, entity_type, entity_id, before, after, request_id, prev_hash, hash)
+     select e.seq, e.chain, e."chainSeq", e.at, e.actor, e.action, e."entityType", e."entityId", e.before, e.after, e."requestId", e."prevHash", e.hash
+       from jsonb_to_recordset($1::jsonb) as e(seq bigint, chain int, "chainSeq" bigint, at timestamptz, actor text, action text, "entityType" text,
+                                             "entityId" text, before jsonb, after jsonb, "requestId" text, "prevHash" text, hash text))
+   update audit_head h set hash = n.hash from unnest($2::int[], $3::text[]) as n(id, hash) where h.id = n.id`,
+);
+
 /**
  * Appends several entries in three statements whatever their number (group-committed writes).
  * Chains are locked in ascending order; within a chain the entries keep the order given.
@@ -46,15 +65,8 @@ export async function appendAuditBatch(tx: Queryable, inputs: readonly AuditInpu
     byChain.set(chain, [...(byChain.get(chain) ?? []), input]);
   }
   const chains = [...byChain.keys()].sort((a, b) => a - b);
-  const heads = await tx.query<{ id: number; seq: number; hash: string }>(
-    `with locked as (select id from audit_head where id = any($1::int[]) order by id for update)
-     update audit_head h set seq = h.seq + c.n from unnest($1::int[], $2::int[]) as c(id, n)
-     where h.id = c.id and h.id in (select id from locked)
-     returning h.id, h.seq, h.hash`,
-    [chains, chains.map((c) => byChain.get(c)!.length)],
-  );
-  const globals = (await tx.query<{ seq: number }>(`select nextval('audit_seq')::bigint as seq from generate_series(1, $1::int)`, [inputs.length]))
-    .map((r) => r.seq).sort((a, b) => a - b);
+  const heads = await tx.query<{ id: number; seq: number; hash: string }>(LOCK_HEADS, [chains, chains.map((c) => byChain.get(c)!.length)]);
+  const globals = (await tx.query<{ seq: number }>(NEXT_SEQS, [inputs.length])).map((r) => r.seq).sort((a, b) => a - b);
   const rows: (AuditEntry & { prevHash: string; hash: string })[] = [];
   const newHeads: { id: number; hash: string }[] = [];
   let g = 0;
@@ -70,18 +82,7 @@ export async function appendAuditBatch(tx: Queryable, inputs: readonly AuditInpu
     }
     newHeads.push({ id: head.id, hash: prev });
   }
-  const column = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
-  await tx.query(
-    `with entries as (
-       insert into audit_log (seq, chain, chain_seq, at, actor, action, entity_type, entity_id, before, after, request_id, prev_hash, hash)
-       select * from unnest($1::bigint[], $2::int[], $3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
-                            $9::jsonb[], $10::jsonb[], $11::text[], $12::text[], $13::text[]))
-     update audit_head h set hash = n.hash from unnest($14::int[], $15::text[]) as n(id, hash) where h.id = n.id`,
-    [column((r) => r.seq), column((r) => r.chain), column((r) => r.chainSeq), column((r) => r.at), column((r) => r.actor),
-      column((r) => r.action), column((r) => r.entityType), column((r) => r.entityId), column((r) => jsonParam(r.before)),
-      column((r) => jsonParam(r.after)), column((r) => r.requestId), column((r) => r.prevHash), column((r) => r.hash),
-      newHeads.map((h) => h.id), newHeads.map((h) => h.hash)],
-  );
+  await tx.query(INSERT_ENTRIES, [JSON.stringify(rows), newHeads.map((h) => h.id), newHeads.map((h) => h.hash)]);
 }
 
 function entryOf(input: AuditInput, chain: number, chainSeq: number, seq: number): AuditEntry {

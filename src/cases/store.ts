@@ -1,5 +1,5 @@
 /** SQL for cases, timelines, timers, supervision, serials, idempotency keys and photos. */
-import type { Queryable } from '../storage/db.ts';
+import { prepared, type Queryable } from '../storage/db.ts';
 import type { AppealType, Channel, Urgency } from './model.ts';
 import type { CaseState, CaseStatus, CaseTask, PendingExtension } from './workflow.ts';
 
@@ -74,13 +74,31 @@ function toCase(r: CaseRow): Case {
   };
 }
 
-const COLUMNS = [
-  'id', 'number', 'version', 'status', 'suspended_from', 'channel', 'appeal_type', 'domain', 'category_code', 'urgency', 'title', 'description',
-  'address', 'lon', 'lat', 'grid_code', 'community_code', 'street_code', 'district_code', 'location_date', 'reporter_user_id', 'reporter_name',
-  'reporter_phone', 'photos', 'owner_unit_id', 'assignee_unit_id', 'recommended_unit_id', 'routing_rule_id', 'tasks', 'rework_count',
-  'reopen_count', 'extension_minutes', 'pending_extension', 'satisfaction', 'satisfaction_comment', 'master_id', 'sla', 'due_at',
-  'created_at', 'updated_at', 'closed_at',
+/** The columns of case_record with their types, in table order; a Case's fields are their camelCase names. */
+const COLUMN_TYPES = [
+  ['id', 'text'], ['number', 'text'], ['version', 'int'], ['status', 'text'], ['suspended_from', 'text'], ['channel', 'text'],
+  ['appeal_type', 'text'], ['domain', 'text'], ['category_code', 'text'], ['urgency', 'text'], ['title', 'text'], ['description', 'text'],
+  ['address', 'text'], ['lon', 'float8'], ['lat', 'float8'], ['grid_code', 'text'], ['community_code', 'text'], ['street_code', 'text'],
+  ['district_code', 'text'], ['location_date', 'date'], ['reporter_user_id', 'text'], ['reporter_name', 'text'], ['reporter_phone', 'text'],
+  ['photos', 'text[]'], ['owner_unit_id', 'text'], ['assignee_unit_id', 'text'], ['recommended_unit_id', 'text'], ['routing_rule_id', 'text'],
+  ['tasks', 'jsonb'], ['rework_count', 'int'], ['reopen_count', 'int'], ['extension_minutes', 'int'], ['pending_extension', 'jsonb'],
+  ['satisfaction', 'smallint'], ['satisfaction_comment', 'text'], ['master_id', 'text'], ['sla', 'jsonb'], ['due_at', 'timestamptz'],
+  ['created_at', 'timestamptz'], ['updated_at', 'timestamptz'], ['closed_at', 'timestamptz'],
 ] as const;
+
+const COLUMNS = COLUMN_TYPES.map(([column]) => column);
+const camel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * New cases from one JSON parameter (the Case objects as they are): one statement of fixed
+ * text for any number of rows, so it is prepared once per connection, and no row is turned
+ * into dozens of separately encoded parameters.
+ */
+const INSERT_CASES = prepared(
+  `insert into case_record (${COLUMNS.join(', ')})
+   select ${COLUMNS.map((c) => `x."${camel(c)}"`).join(', ')}
+     from jsonb_to_recordset($1::jsonb) as x(${COLUMN_TYPES.map(([c, type]) => `"${camel(c)}" ${type}`).join(', ')})`,
+);
 
 function values(c: Case): unknown[] {
   return [
@@ -99,8 +117,7 @@ export async function insertCase(tx: Queryable, c: Case): Promise<void> {
 /** Several new cases in one statement (group-committed intake). */
 export async function insertCases(tx: Queryable, cases: readonly Case[]): Promise<void> {
   if (cases.length === 0) return;
-  const rows = cases.map((_, r) => `(${COLUMNS.map((_, i) => `$${r * COLUMNS.length + i + 1}`).join(', ')})`);
-  await tx.query(`insert into case_record (${COLUMNS.join(', ')}) values ${rows.join(', ')}`, cases.flatMap(values));
+  await tx.query(INSERT_CASES, [JSON.stringify(cases)]);
 }
 
 /** Writes the case if nobody changed it since `expectedVersion`; false when someone did. */
@@ -127,6 +144,14 @@ export async function casesMergedInto(db: Queryable, masterId: string): Promise<
   return (await db.query<CaseRow>(`select * from case_record where master_id = $1 and status = 'merged'`, [masterId])).map(toCase);
 }
 
+const RESERVE_SERIALS = prepared(
+  `insert into case_serial (day, district_code, last)
+   select day, district_code, n from unnest($1::date[], $2::text[], $3::int[]) with ordinality as r(day, district_code, n, ord)
+    order by ord
+   on conflict (day, district_code) do update set last = case_serial.last + excluded.last
+   returning day, district_code, last`,
+);
+
 /**
  * Reserves `count` serials per (day, district) in one statement; answers the last serial of each
  * reservation, keyed `day|district` (the reservation is last - count + 1 … last).
@@ -135,12 +160,7 @@ export async function reserveSerials(tx: Queryable, requests: readonly { day: st
   // Rows are taken in one order (day, district), so two batches never wait on each other in a cycle.
   const sorted = [...requests].sort((a, b) => a.day.localeCompare(b.day) || a.districtCode.localeCompare(b.districtCode));
   const rows = await tx.query<{ day: string; district_code: string; last: number }>(
-    `insert into case_serial (day, district_code, last)
-     select day, district_code, n from unnest($1::date[], $2::text[], $3::int[]) with ordinality as r(day, district_code, n, ord)
-      order by ord
-     on conflict (day, district_code) do update set last = case_serial.last + excluded.last
-     returning day, district_code, last`,
-    [sorted.map((r) => r.day), sorted.map((r) => r.districtCode), sorted.map((r) => r.count)],
+    RESERVE_SERIALS, [sorted.map((r) => r.day), sorted.map((r) => r.districtCode), sorted.map((r) => r.count)],
   );
   return new Map(rows.map((r) => [`${r.day}|${r.district_code}`, r.last]));
 }
@@ -311,18 +331,17 @@ export async function appendEvent(tx: Queryable, caseId: string, e: Omit<Timelin
   return row.seq;
 }
 
+const APPEND_FIRST_EVENTS = prepared(
+  `insert into case_event (case_id, seq, at, action, from_status, to_status, actor_user_id, actor_unit_id, note, data)
+   select e."caseId", 1, e.at, e.action, e."fromStatus", e."toStatus", e."actorUserId", e."actorUnitId", e.note, e.data
+     from jsonb_to_recordset($1::jsonb)
+       as e("caseId" text, at timestamptz, action text, "fromStatus" text, "toStatus" text, "actorUserId" text, "actorUnitId" text, note text, data jsonb)`,
+);
+
 /** The first timeline entry (seq 1) of several new cases in one statement. */
 export async function appendFirstEvents(tx: Queryable, entries: readonly { caseId: string; entry: Omit<TimelineEntry, 'seq'> }[]): Promise<void> {
   if (entries.length === 0) return;
-  const column = <T>(f: (e: Omit<TimelineEntry, 'seq'>) => T) => entries.map((x) => f(x.entry));
-  await tx.query(
-    `insert into case_event (case_id, seq, at, action, from_status, to_status, actor_user_id, actor_unit_id, note, data)
-     select case_id, 1, at, action, from_status, to_status, actor_user_id, actor_unit_id, note, data
-     from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[])
-       as e(case_id, at, action, from_status, to_status, actor_user_id, actor_unit_id, note, data)`,
-    [entries.map((x) => x.caseId), column((e) => e.at), column((e) => e.action), column((e) => e.fromStatus), column((e) => e.toStatus),
-      column((e) => e.actorUserId), column((e) => e.actorUnitId), column((e) => e.note), column((e) => (e.data ? JSON.stringify(e.data) : null))],
-  );
+  await tx.query(APPEND_FIRST_EVENTS, [JSON.stringify(entries.map(({ caseId, entry }) => ({ caseId, ...entry })))]);
 }
 
 export async function timeline(db: Queryable, caseId: string): Promise<TimelineEntry[]> {
@@ -355,14 +374,15 @@ export async function replaceTimers(tx: Queryable, caseId: string, timers: reado
   );
 }
 
+const INSERT_TIMERS = prepared(
+  `insert into case_timer (id, case_id, kind, due_at, payload)
+   select t.id, t.case_id, t.kind, t.due_at, t.payload from jsonb_to_recordset($1::jsonb) as t(id text, case_id text, kind text, due_at timestamptz, payload jsonb)`,
+);
+
 /** The timers of several new cases (nothing pending to replace) in one statement. */
 export async function insertTimers(tx: Queryable, timers: readonly Timer[]): Promise<void> {
   if (timers.length === 0) return;
-  await tx.query(
-    `insert into case_timer (id, case_id, kind, due_at, payload)
-     select t.id, t.case_id, t.kind, t.due_at, t.payload from jsonb_to_recordset($1::jsonb) as t(id text, case_id text, kind text, due_at timestamptz, payload jsonb)`,
-    [JSON.stringify(timers.map((t) => ({ id: t.id, case_id: t.caseId, kind: t.kind, due_at: t.dueAt, payload: t.payload })))],
-  );
+  await tx.query(INSERT_TIMERS, [JSON.stringify(timers.map((t) => ({ id: t.id, case_id: t.caseId, kind: t.kind, due_at: t.dueAt, payload: t.payload })))]);
 }
 
 /**
@@ -409,6 +429,12 @@ export async function findIdempotent(db: Queryable, owner: string, key: string):
   return row && { requestHash: row.request_hash, caseId: row.case_id };
 }
 
+const CLAIM_IDEMPOTENT = prepared(
+  `insert into case_idempotency (owner, key, request_hash, case_id, created_at)
+   select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+   on conflict do nothing returning owner, key`,
+);
+
 /**
  * Claims several idempotency keys at once; answers the `owner|key` pairs this call took. A key
  * already taken (by an earlier request, or earlier in the same batch) is not taken again.
@@ -416,10 +442,7 @@ export async function findIdempotent(db: Queryable, owner: string, key: string):
 export async function claimIdempotent(tx: Queryable, rows: readonly { owner: string; key: string; requestHash: string; caseId: string; at: Date }[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const taken = await tx.query<{ owner: string; key: string }>(
-    `insert into case_idempotency (owner, key, request_hash, case_id, created_at)
-     select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-     on conflict do nothing returning owner, key`,
-    [rows.map((r) => r.owner), rows.map((r) => r.key), rows.map((r) => r.requestHash), rows.map((r) => r.caseId), rows.map((r) => r.at)],
+    CLAIM_IDEMPOTENT, [rows.map((r) => r.owner), rows.map((r) => r.key), rows.map((r) => r.requestHash), rows.map((r) => r.caseId), rows.map((r) => r.at)],
   );
   return new Set(taken.map((r) => `${r.owner}|${r.key}`));
 }

@@ -1,6 +1,6 @@
 /** SQL for the event log, the inbox and webhooks. Only this file touches those tables. */
 import type { DomainEvent, EventScope } from '../events/bus.ts';
-import type { Queryable } from '../storage/db.ts';
+import { prepared, type Queryable } from '../storage/db.ts';
 
 // ── event log ───────────────────────────────────────────────────────────────────────────
 
@@ -12,22 +12,23 @@ const toEvent = (r: EventRow): DomainEvent & { seq: number } => ({
   seq: r.seq, id: r.id, type: r.type, at: r.at.toISOString(), subject: { type: r.subject_type, id: r.subject_id }, scope: r.scope, payload: r.payload,
 });
 
+// The events as they are, in one JSON parameter; a missing payload is stored as SQL null.
+const INSERT_EVENTS = prepared(
+  `insert into event_log (id, type, at, subject_type, subject_id, scope, payload, logged_at)
+   select e.id, e.type, e.at, e.subject->>'type', e.subject->>'id', e.scope, e.payload, $2
+     from rows from (jsonb_to_recordset($1::jsonb) as (id text, type text, at timestamptz, subject jsonb, scope jsonb, payload jsonb))
+            with ordinality as e(id, type, at, subject, scope, payload, n)
+    order by e.n
+   on conflict (id) do nothing returning id`,
+);
+
 /**
  * Records events once each, in the order given (one statement for the lot); returns the ids
  * stored now — an event already there (logged by another node) is left out.
  */
 export async function insertEvents(tx: Queryable, events: readonly DomainEvent[], loggedAt: Date): Promise<Set<string>> {
   if (events.length === 0) return new Set();
-  const rows = await tx.query<{ id: string }>(
-    `insert into event_log (id, type, at, subject_type, subject_id, scope, payload, logged_at)
-     select id, type, at, subject_type, subject_id, scope, payload, $8
-       from unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
-            with ordinality as e(id, type, at, subject_type, subject_id, scope, payload, n)
-      order by n
-     on conflict (id) do nothing returning id`,
-    [events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.at), events.map((e) => e.subject.type), events.map((e) => e.subject.id),
-      events.map((e) => JSON.stringify(e.scope)), events.map((e) => (e.payload === undefined ? null : JSON.stringify(e.payload))), loggedAt],
-  );
+  const rows = await tx.query<{ id: string }>(INSERT_EVENTS, [JSON.stringify(events), loggedAt]);
   return new Set(rows.map((r) => r.id));
 }
 
@@ -85,15 +86,18 @@ export interface NewNotification {
   subject: { type: string; id: string } | null;
 }
 
+const INSERT_NOTIFICATIONS = prepared(
+  `insert into notification (id, user_id, at, kind, title, body, subject_type, subject_id)
+   select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
+);
+
 export async function insertNotifications(tx: Queryable, rows: readonly NewNotification[]): Promise<void> {
   if (rows.length === 0) return;
   const column = <T>(f: (r: NewNotification) => T) => rows.map(f);
-  await tx.query(
-    `insert into notification (id, user_id, at, kind, title, body, subject_type, subject_id)
-     select * from unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
-    [column((r) => r.id), column((r) => r.userId), column((r) => r.at), column((r) => r.kind), column((r) => r.title), column((r) => r.body),
-      column((r) => r.subject?.type ?? null), column((r) => r.subject?.id ?? null)],
-  );
+  await tx.query(INSERT_NOTIFICATIONS, [
+    column((r) => r.id), column((r) => r.userId), column((r) => r.at), column((r) => r.kind), column((r) => r.title), column((r) => r.body),
+    column((r) => r.subject?.type ?? null), column((r) => r.subject?.id ?? null),
+  ]);
 }
 
 /** A user's notifications, newest first, after the cursor `after` (the last id of the previous page). */
@@ -171,9 +175,11 @@ export async function listWebhooks(db: Queryable): Promise<Webhook[]> {
   return (await db.query<WebhookRow>(`select ${WEBHOOK_COLUMNS} from webhook order by id`)).map(toWebhook);
 }
 
+const ACTIVE_WEBHOOKS = prepared('select id, event_types, division_code, active from webhook where active');
+
 /** The filters of active subscriptions, read inside the transaction that logs an event. */
 export async function activeWebhookFilters(tx: Queryable): Promise<{ id: string; eventTypes: string[]; divisionCode: string | null; active: boolean }[]> {
-  const rows = await tx.query<WebhookRow>('select id, event_types, division_code, active from webhook where active');
+  const rows = await tx.query<WebhookRow>(ACTIVE_WEBHOOKS);
   return rows.map((r) => ({ id: r.id, eventTypes: r.event_types, divisionCode: r.division_code, active: r.active }));
 }
 

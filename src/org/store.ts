@@ -1,6 +1,6 @@
 /** SQL for units, users and sign-in tokens. Only this file touches those tables. */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Queryable } from '../storage/db.ts';
+import { prepared, type Queryable } from '../storage/db.ts';
 import type { Role, Unit, User } from './model.ts';
 
 interface UnitRow {
@@ -137,18 +137,19 @@ export async function issueToken(tx: Queryable, userId: string, now: Date, ttlSe
   return { token, expiresAt };
 }
 
+const RESOLVE_TOKENS = prepared(
+  `select auth_token.token_hash, app_user.*, to_jsonb(unit.*) as u
+     from auth_token join app_user on app_user.id = auth_token.user_id left join unit on unit.id = app_user.unit_id
+    where auth_token.token_hash = any($1::text[]) and auth_token.revoked_at is null and auth_token.expires_at > $2 and not app_user.disabled`,
+);
+
 /**
  * The user and unit behind each live token, or undefined when unknown, expired, revoked or
  * disabled; one statement for the lot (concurrent requests share it).
  */
 export async function resolveTokens(db: Queryable, tokens: readonly string[], now: Date): Promise<({ user: User; unit: Unit | null } | undefined)[]> {
   const hashes = tokens.map(hashToken);
-  const rows = await db.query<UserRow & { token_hash: string; u: UnitRow | null }>(
-    `select auth_token.token_hash, app_user.*, to_jsonb(unit.*) as u
-       from auth_token join app_user on app_user.id = auth_token.user_id left join unit on unit.id = app_user.unit_id
-      where auth_token.token_hash = any($1::text[]) and auth_token.revoked_at is null and auth_token.expires_at > $2 and not app_user.disabled`,
-    [[...new Set(hashes)], now],
-  );
+  const rows = await db.query<UserRow & { token_hash: string; u: UnitRow | null }>(RESOLVE_TOKENS, [[...new Set(hashes)], now]);
   const byHash = new Map(rows.map((row) => [row.token_hash, row]));
   return hashes.map((h) => {
     const row = byHash.get(h);
@@ -178,9 +179,10 @@ export async function renameDivisionCode(tx: Queryable, from: string, to: string
 }
 
 /** Enabled accounts among these users and the users of these units (recipients of a notice). */
+const ACTIVE_USERS = prepared(
+  'select id, unit_id as "unitId" from app_user where (id = any($1::text[]) or unit_id = any($2::text[])) and not disabled order by id',
+);
+
 export async function activeUsers(tx: Queryable, userIds: readonly string[], unitIds: readonly string[]): Promise<{ id: string; unitId: string | null }[]> {
-  return tx.query<{ id: string; unitId: string | null }>(
-    'select id, unit_id as "unitId" from app_user where (id = any($1::text[]) or unit_id = any($2::text[])) and not disabled order by id',
-    [userIds, unitIds],
-  );
+  return tx.query<{ id: string; unitId: string | null }>(ACTIVE_USERS, [userIds, unitIds]);
 }

@@ -1,5 +1,5 @@
 /** SQL for hotspots (热点): the per-case cells and the hotspots raised. */
-import type { Queryable } from '../storage/db.ts';
+import { prepared, type Queryable } from '../storage/db.ts';
 
 export interface HotspotRow {
   id: string;
@@ -34,14 +34,15 @@ const toRow = (r: Raw): HotspotRow => ({
 
 export interface CaseCell { caseId: string; cell: string; categoryCode: string; createdAt: string }
 
+const RECORD_CELLS = prepared(
+  `insert into triage_case_cell (case_id, cell, category_code, created_at)
+   select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) on conflict (case_id) do nothing`,
+);
+
 /** Counts cases in their cells (one statement for the lot); a case already counted is left alone. */
 export async function recordCells(db: Queryable, cells: readonly CaseCell[]): Promise<void> {
   if (cells.length === 0) return;
-  await db.query(
-    `insert into triage_case_cell (case_id, cell, category_code, created_at)
-     select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) on conflict (case_id) do nothing`,
-    [cells.map((c) => c.caseId), cells.map((c) => c.cell), cells.map((c) => c.categoryCode), cells.map((c) => c.createdAt)],
-  );
+  await db.query(RECORD_CELLS, [cells.map((c) => c.caseId), cells.map((c) => c.cell), cells.map((c) => c.categoryCode), cells.map((c) => c.createdAt)]);
 }
 
 /** One count of the hotspot rule: a category's reports in a cell in the window and in the baseline before it. */
