@@ -1,13 +1,15 @@
 /**
  * The delivery side of the event bus. Every published event is, in order: logged in
  * `event_log` with one webhook delivery per matching subscription (one transaction; only by
- * the node that published it, so once cluster-wide), kept in
+ * the node that published it, so once cluster-wide; the subscriptions' filters are kept in
+ * memory, re-read when any node changes one and at least every WEBHOOK_FILTERS_MS), kept in
  * an in-memory ring of recent events, and written to each live stream whose principal may
  * see it. Streams resume with Last-Event-ID from the ring, or from the log after a restart,
  * within the last `ringSize` events and `replayWindowMs`.
  */
 import type { AppContext } from '../app.ts';
 import { calendarDate } from '../clock.ts';
+import { nodeChannelOf } from '../cluster/index.ts';
 import type { DomainEvent, EventOrigin } from '../events/bus.ts';
 import { divisionChain, receives } from './audience.ts';
 import { eventFrame, HEARTBEAT_FRAME, resetFrame, type SseConnection } from './sse.ts';
@@ -93,6 +95,22 @@ interface Listener {
 /** Hubs running per context, so health checks and tests can count live streams. */
 const running = new WeakMap<AppContext, Set<EventHub>>();
 
+/** Longest a hub uses webhook filters read from the database without reading them again. */
+const WEBHOOK_FILTERS_MS = 30_000;
+/** Node-channel topic: a webhook subscription changed somewhere in the cluster. */
+const WEBHOOKS_TOPIC = 'webhooks';
+
+type WebhookFilters = Awaited<ReturnType<typeof store.activeWebhookFilters>>;
+
+/**
+ * Tells this node's hubs, and every other node's, that a webhook subscription was created,
+ * changed or removed: events logged from now on are matched against the filters as they are.
+ */
+export function webhooksChanged(ctx: AppContext): void {
+  for (const hub of running.get(ctx) ?? []) hub.forgetWebhooks();
+  nodeChannelOf(ctx.bus)?.send(WEBHOOKS_TOPIC, new Uint8Array(0));
+}
+
 /** Live event streams open on this context's servers. */
 export function liveStreams(ctx: AppContext): number {
   let n = 0;
@@ -106,6 +124,8 @@ export class EventHub {
   readonly #ring: Ring<Entry>;
   readonly #listeners = new Set<Listener>();
   #unsubscribe: (() => void) | undefined;
+  #stopListening: (() => void) | undefined;
+  #webhooks: { filters: WebhookFilters; readAt: number } | undefined;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   /** Events are handled one after another, so the log, the ring and the streams share one order. */
   #queue: Promise<void> = Promise.resolve();
@@ -120,6 +140,7 @@ export class EventHub {
   start(): void {
     if (this.#unsubscribe) return;
     this.#unsubscribe = this.#ctx.bus.subscribe((event, origin) => this.ingest(event, origin));
+    this.#stopListening = nodeChannelOf(this.#ctx.bus)?.onMessage(WEBHOOKS_TOPIC, () => this.forgetWebhooks());
     if (!running.has(this.#ctx)) running.set(this.#ctx, new Set());
     running.get(this.#ctx)!.add(this);
     this.#heartbeat = setInterval(() => this.#beat(), this.#options.heartbeatMs);
@@ -130,6 +151,8 @@ export class EventHub {
   async stop(): Promise<void> {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    this.#stopListening?.();
+    this.#stopListening = undefined;
     running.get(this.#ctx)?.delete(this);
     clearInterval(this.#heartbeat);
     this.closeStreams();
@@ -140,6 +163,19 @@ export class EventHub {
   closeStreams(): void {
     for (const listener of this.#listeners) listener.connection.close();
     this.#listeners.clear();
+  }
+
+  /** The webhook filters are read again before the next events are logged. */
+  forgetWebhooks(): void {
+    this.#webhooks = undefined;
+  }
+
+  async #webhookFilters(): Promise<WebhookFilters> {
+    const now = Date.now();
+    if (!this.#webhooks || now - this.#webhooks.readAt > WEBHOOK_FILTERS_MS) {
+      this.#webhooks = { filters: await store.activeWebhookFilters(this.#ctx.db), readAt: now };
+    }
+    return this.#webhooks.filters;
   }
 
   get options(): Readonly<StreamOptions> {
@@ -188,11 +224,18 @@ export class EventHub {
   }
 
   async #log(entries: readonly Entry[], now: Date): Promise<void> {
+    const webhooks = await this.#webhookFilters();
+    const takers = entries.map(({ event, chain }) => webhooks.filter((w) => webhookTakes(w, event.type, chain)));
+    const events = entries.map((e) => e.event);
+    // Without a delivery to record, logging is one statement and needs no transaction.
+    if (takers.every((t) => t.length === 0)) {
+      await store.insertEvents(this.#ctx.db, events, now);
+      return;
+    }
     await this.#ctx.db.transaction(async (tx) => {
-      const webhooks = await store.activeWebhookFilters(tx);
-      const stored = await store.insertEvents(tx, entries.map((e) => e.event), now);
-      const deliveries = entries.flatMap(({ event, chain }) => (stored.has(event.id)
-        ? webhooks.filter((w) => webhookTakes(w, event.type, chain)).map((w) => ({ id: this.#ctx.newId('whd'), webhookId: w.id, eventId: event.id }))
+      const stored = await store.insertEvents(tx, events, now);
+      const deliveries = entries.flatMap(({ event }, i) => (stored.has(event.id)
+        ? takers[i].map((w) => ({ id: this.#ctx.newId('whd'), webhookId: w.id, eventId: event.id }))
         : []));
       await store.insertDeliveries(tx, deliveries, now);
     });

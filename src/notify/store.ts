@@ -177,7 +177,7 @@ export async function listWebhooks(db: Queryable): Promise<Webhook[]> {
 
 const ACTIVE_WEBHOOKS = prepared('select id, event_types, division_code, active from webhook where active');
 
-/** The filters of active subscriptions, read inside the transaction that logs an event. */
+/** The filters of active subscriptions, for the hub to match events to. */
 export async function activeWebhookFilters(tx: Queryable): Promise<{ id: string; eventTypes: string[]; divisionCode: string | null; active: boolean }[]> {
   const rows = await tx.query<WebhookRow>(ACTIVE_WEBHOOKS);
   return rows.map((r) => ({ id: r.id, eventTypes: r.event_types, divisionCode: r.division_code, active: r.active }));

@@ -8,6 +8,7 @@ import { Problem, notFound } from '../http/errors.ts';
 import type { Principal } from '../org/model.ts';
 import * as store from './store.ts';
 import type { DeliveryRecord, Webhook } from './store.ts';
+import { webhooksChanged } from './hub.ts';
 import { urlProblem } from './webhook-rules.ts';
 
 export interface Actor { principal: Principal; requestId: string }
@@ -57,7 +58,7 @@ export async function createWebhook(ctx: AppContext, actor: Actor, input: NewWeb
     }, now);
     await appendAudit(tx, { at: now, actor: actor.principal.user.id, action: 'webhook.create', entityType: 'webhook', entityId: webhook.id, after: webhook, requestId: actor.requestId });
     return webhook;
-  });
+  }).finally(() => webhooksChanged(ctx));
 }
 
 export async function updateWebhook(ctx: AppContext, actor: Actor, id: string, patch: WebhookPatch): Promise<Webhook> {
@@ -75,7 +76,7 @@ export async function updateWebhook(ctx: AppContext, actor: Actor, id: string, p
       requestId: actor.requestId,
     });
     return after;
-  });
+  }).finally(() => webhooksChanged(ctx));
 }
 
 /** Removes a subscription with its delivery history; the audit log keeps what it was. */
@@ -85,7 +86,7 @@ export async function deleteWebhook(ctx: AppContext, actor: Actor, id: string): 
   await ctx.db.transaction(async (tx) => {
     if (!(await store.deleteWebhook(tx, id))) throw notFound('webhook', id);
     await appendAudit(tx, { at: now, actor: actor.principal.user.id, action: 'webhook.delete', entityType: 'webhook', entityId: id, before, requestId: actor.requestId });
-  });
+  }).finally(() => webhooksChanged(ctx));
 }
 
 export async function listDeliveries(ctx: AppContext, principal: Principal, id: string, limit: number, after: string | null): Promise<{ items: DeliveryRecord[]; next: string | null }> {
