@@ -34,14 +34,17 @@ export async function appendAudit(tx: Queryable, input: AuditInput): Promise<Aud
   return { ...entry, hash };
 }
 
+// Takes the chains' locks (in ascending order), moves their heads on, and draws the entries'
+// places in the whole log, all in one statement.
 const LOCK_HEADS = prepared(
-  `with locked as (select id from audit_head where id = any($1::int[]) order by id for update)
-   update audit_head h set seq = h.seq + c.n from unnest($1::int[], $2::int[]) as c(id, n)
-   where h.id = c.id and h.id in (select id from locked)
-   returning h.id, h.seq, h.hash`,
+  `with locked as (select id from audit_head where id = any($1::int[]) order by id for update),
+   heads as (
+     update audit_head h set seq = h.seq + c.n from unnest($1::int[], $2::int[]) as c(id, n)
+      where h.id = c.id and h.id in (select id from locked)
+      returning h.id, h.seq, h.hash),
+   seqs as (select array_agg(nextval('audit_seq')::bigint) as seqs from generate_series(1, $3::int))
+   select heads.id, heads.seq, heads.hash, seqs.seqs from heads, seqs`,
 );
-
-const NEXT_SEQS = prepared(`select nextval('audit_seq')::bigint as seq from generate_series(1, $1::int)`);
 
 // The entries as they are, in one JSON parameter (a null before/after is stored as SQL null).
 const INSERT_ENTRIES = prepared(
@@ -54,7 +57,7 @@ const INSERT_ENTRIES = prepared(
 );
 
 /**
- * Appends several entries in three statements whatever their number (group-committed writes).
+ * Appends several entries in two statements whatever their number (group-committed writes).
  * Chains are locked in ascending order; within a chain the entries keep the order given.
  */
 export async function appendAuditBatch(tx: Queryable, inputs: readonly AuditInput[]): Promise<void> {
@@ -65,8 +68,10 @@ export async function appendAuditBatch(tx: Queryable, inputs: readonly AuditInpu
     byChain.set(chain, [...(byChain.get(chain) ?? []), input]);
   }
   const chains = [...byChain.keys()].sort((a, b) => a - b);
-  const heads = await tx.query<{ id: number; seq: number; hash: string }>(LOCK_HEADS, [chains, chains.map((c) => byChain.get(c)!.length)]);
-  const globals = (await tx.query<{ seq: number }>(NEXT_SEQS, [inputs.length])).map((r) => r.seq).sort((a, b) => a - b);
+  const heads = await tx.query<{ id: number; seq: number; hash: string; seqs: number[] }>(
+    LOCK_HEADS, [chains, chains.map((c) => byChain.get(c)!.length), inputs.length],
+  );
+  const globals = heads[0].seqs.map(Number).sort((a, b) => a - b);
   const rows: (AuditEntry & { prevHash: string; hash: string })[] = [];
   const newHeads: { id: number; hash: string }[] = [];
   let g = 0;

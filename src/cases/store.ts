@@ -89,16 +89,68 @@ const COLUMN_TYPES = [
 const COLUMNS = COLUMN_TYPES.map(([column]) => column);
 const camel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
+/** The case rows of a jsonb array of Case objects as they are (a Case's fields are the columns' camelCase names). */
+const CASE_RECORDSET = `jsonb_to_recordset($1::jsonb) as x(${COLUMN_TYPES.map(([c, type]) => `"${camel(c)}" ${type}`).join(', ')})`;
+const CASE_VALUES = COLUMNS.map((c) => `x."${camel(c)}"`).join(', ');
+
 /**
- * New cases from one JSON parameter (the Case objects as they are): one statement of fixed
- * text for any number of rows, so it is prepared once per connection, and no row is turned
- * into dozens of separately encoded parameters.
+ * New cases from one JSON parameter: one statement of fixed text for any number of rows, so it
+ * is prepared once per connection, and no row is turned into dozens of separately encoded
+ * parameters.
  */
-const INSERT_CASES = prepared(
-  `insert into case_record (${COLUMNS.join(', ')})
-   select ${COLUMNS.map((c) => `x."${camel(c)}"`).join(', ')}
-     from jsonb_to_recordset($1::jsonb) as x(${COLUMN_TYPES.map(([c, type]) => `"${camel(c)}" ${type}`).join(', ')})`,
+const INSERT_CASES = prepared(`insert into case_record (${COLUMNS.join(', ')}) select ${CASE_VALUES} from ${CASE_RECORDSET}`);
+
+/**
+ * A batch of reports in one statement: the idempotency keys are claimed first, and only the
+ * cases whose key this statement claimed (or that came without one) are written, with their
+ * first timeline entry (seq 1) and their SLA timers. Answers the ids of the cases written.
+ */
+const INSERT_NEW_CASES = prepared(
+  `with claimed as (
+     insert into case_idempotency (owner, key, request_hash, case_id, created_at)
+     select * from jsonb_to_recordset($2::jsonb) as k(owner text, key text, "requestHash" text, "caseId" text, at timestamptz)
+     on conflict do nothing returning case_id),
+   fresh as (
+     select ${CASE_VALUES} from ${CASE_RECORDSET}
+      where x.id in (select case_id from claimed) or not x.id in (select k."caseId" from jsonb_to_recordset($2::jsonb) as k("caseId" text))),
+   cases as (insert into case_record (${COLUMNS.join(', ')}) select * from fresh),
+   first_events as (
+     insert into case_event (case_id, seq, at, action, from_status, to_status, actor_user_id, actor_unit_id, note, data)
+     select e."caseId", 1, e.at, e.action, e."fromStatus", e."toStatus", e."actorUserId", e."actorUnitId", e.note, e.data
+       from jsonb_to_recordset($3::jsonb)
+         as e("caseId" text, at timestamptz, action text, "fromStatus" text, "toStatus" text, "actorUserId" text, "actorUnitId" text, note text, data jsonb)
+      where e."caseId" in (select id from fresh)),
+   timers as (
+     insert into case_timer (id, case_id, kind, due_at, payload)
+     select t.id, t."caseId", t.kind, t."dueAt", t.payload
+       from jsonb_to_recordset($4::jsonb) as t(id text, "caseId" text, kind text, "dueAt" timestamptz, payload jsonb)
+      where t."caseId" in (select id from fresh))
+   select id from fresh`,
 );
+
+/** One report of a group-committed intake: the case, its key if it came with one, its first timeline entry and timers. */
+export interface NewCase {
+  c: Case;
+  idempotency: { owner: string; key: string; requestHash: string; at: Date } | null;
+  firstEvent: Omit<TimelineEntry, 'seq'>;
+  timers: readonly Timer[];
+}
+
+/**
+ * Writes a batch of reports in one statement (see INSERT_NEW_CASES); answers the ids of the
+ * cases written. A case whose key was taken before (or earlier in the batch) is not written:
+ * it is a retry.
+ */
+export async function insertNewCases(tx: Queryable, batch: readonly NewCase[]): Promise<Set<string>> {
+  if (batch.length === 0) return new Set();
+  const rows = await tx.query<{ id: string }>(INSERT_NEW_CASES, [
+    JSON.stringify(batch.map((n) => n.c)),
+    JSON.stringify(batch.flatMap(({ c, idempotency: k }) => (k ? [{ owner: k.owner, key: k.key, requestHash: k.requestHash, caseId: c.id, at: k.at }] : []))),
+    JSON.stringify(batch.map(({ c, firstEvent }) => ({ caseId: c.id, ...firstEvent }))),
+    JSON.stringify(batch.flatMap((n) => n.timers)),
+  ]);
+  return new Set(rows.map((r) => r.id));
+}
 
 function values(c: Case): unknown[] {
   return [
@@ -331,19 +383,6 @@ export async function appendEvent(tx: Queryable, caseId: string, e: Omit<Timelin
   return row.seq;
 }
 
-const APPEND_FIRST_EVENTS = prepared(
-  `insert into case_event (case_id, seq, at, action, from_status, to_status, actor_user_id, actor_unit_id, note, data)
-   select e."caseId", 1, e.at, e.action, e."fromStatus", e."toStatus", e."actorUserId", e."actorUnitId", e.note, e.data
-     from jsonb_to_recordset($1::jsonb)
-       as e("caseId" text, at timestamptz, action text, "fromStatus" text, "toStatus" text, "actorUserId" text, "actorUnitId" text, note text, data jsonb)`,
-);
-
-/** The first timeline entry (seq 1) of several new cases in one statement. */
-export async function appendFirstEvents(tx: Queryable, entries: readonly { caseId: string; entry: Omit<TimelineEntry, 'seq'> }[]): Promise<void> {
-  if (entries.length === 0) return;
-  await tx.query(APPEND_FIRST_EVENTS, [JSON.stringify(entries.map(({ caseId, entry }) => ({ caseId, ...entry })))]);
-}
-
 export async function timeline(db: Queryable, caseId: string): Promise<TimelineEntry[]> {
   const rows = await db.query<{ seq: number; at: Date; action: string; from_status: CaseStatus | null; to_status: CaseStatus; actor_user_id: string | null; actor_unit_id: string | null; note: string | null; data: Record<string, unknown> | null }>(
     'select * from case_event where case_id = $1 order by seq', [caseId],
@@ -372,17 +411,6 @@ export async function replaceTimers(tx: Queryable, caseId: string, timers: reado
      select t.id, $1, t.kind, t.due_at, t.payload from jsonb_to_recordset($2::jsonb) as t(id text, kind text, due_at timestamptz, payload jsonb)`,
     [caseId, JSON.stringify(timers.map((t) => ({ id: t.id, kind: t.kind, due_at: t.dueAt, payload: t.payload })))],
   );
-}
-
-const INSERT_TIMERS = prepared(
-  `insert into case_timer (id, case_id, kind, due_at, payload)
-   select t.id, t.case_id, t.kind, t.due_at, t.payload from jsonb_to_recordset($1::jsonb) as t(id text, case_id text, kind text, due_at timestamptz, payload jsonb)`,
-);
-
-/** The timers of several new cases (nothing pending to replace) in one statement. */
-export async function insertTimers(tx: Queryable, timers: readonly Timer[]): Promise<void> {
-  if (timers.length === 0) return;
-  await tx.query(INSERT_TIMERS, [JSON.stringify(timers.map((t) => ({ id: t.id, case_id: t.caseId, kind: t.kind, due_at: t.dueAt, payload: t.payload })))]);
 }
 
 /**
@@ -427,24 +455,6 @@ export async function supervisionsOf(db: Queryable, caseId: string): Promise<Sup
 export async function findIdempotent(db: Queryable, owner: string, key: string): Promise<{ requestHash: string; caseId: string } | undefined> {
   const [row] = await db.query<{ request_hash: string; case_id: string }>('select request_hash, case_id from case_idempotency where owner = $1 and key = $2', [owner, key]);
   return row && { requestHash: row.request_hash, caseId: row.case_id };
-}
-
-const CLAIM_IDEMPOTENT = prepared(
-  `insert into case_idempotency (owner, key, request_hash, case_id, created_at)
-   select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-   on conflict do nothing returning owner, key`,
-);
-
-/**
- * Claims several idempotency keys at once; answers the `owner|key` pairs this call took. A key
- * already taken (by an earlier request, or earlier in the same batch) is not taken again.
- */
-export async function claimIdempotent(tx: Queryable, rows: readonly { owner: string; key: string; requestHash: string; caseId: string; at: Date }[]): Promise<Set<string>> {
-  if (rows.length === 0) return new Set();
-  const taken = await tx.query<{ owner: string; key: string }>(
-    CLAIM_IDEMPOTENT, [rows.map((r) => r.owner), rows.map((r) => r.key), rows.map((r) => r.requestHash), rows.map((r) => r.caseId), rows.map((r) => r.at)],
-  );
-  return new Set(taken.map((r) => `${r.owner}|${r.key}`));
 }
 
 export async function savePhoto(db: Queryable, p: { hash: string; mime: string; data: Buffer; uploadedBy: string | null; at: Date }): Promise<void> {

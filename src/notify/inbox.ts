@@ -38,19 +38,29 @@ export async function notifyUsers(tx: Queryable, input: NotifyInput): Promise<st
 
 /** Several notices (each to its own people and units) with one read and one write. */
 export async function notifyMany(tx: Queryable, inputs: readonly NotifyInput[]): Promise<string[][]> {
+  const recipients = await recipientsOf(tx, inputs);
+  await deliverNotices(tx, inputs, recipients);
+  return recipients;
+}
+
+/** Who each notice goes to (one read for the lot): the enabled accounts named or in the units named. */
+export async function recipientsOf(db: Queryable, inputs: readonly Pick<NotifyInput, 'userIds' | 'unitIds'>[]): Promise<string[][]> {
   const userIds = new Set(inputs.flatMap((i) => i.userIds ?? []));
   const unitIds = new Set(inputs.flatMap((i) => i.unitIds ?? []));
   if (userIds.size === 0 && unitIds.size === 0) return inputs.map(() => []);
-  const users = await activeUsers(tx, [...userIds], [...unitIds]);
-  const recipients = inputs.map((input) => {
+  const users = await activeUsers(db, [...userIds], [...unitIds]);
+  return inputs.map((input) => {
     const named = new Set(input.userIds ?? []);
     const units = new Set(input.unitIds ?? []);
     return users.filter((u) => named.has(u.id) || (u.unitId !== null && units.has(u.unitId))).map((u) => u.id);
   });
+}
+
+/** Writes each notice to the recipients found for it by recipientsOf, in the caller's transaction. */
+export async function deliverNotices(tx: Queryable, inputs: readonly NotifyInput[], recipients: readonly (readonly string[])[]): Promise<void> {
   await store.insertNotifications(tx, inputs.flatMap((input, i) => recipients[i].map((userId) => ({
     id: newId('ntf'), userId, at: input.at, kind: input.kind, title: input.title, body: input.body, subject: input.subject ?? null,
   }))));
-  return recipients;
 }
 
 export interface Actor { principal: Principal; requestId: string }

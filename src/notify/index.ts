@@ -3,7 +3,7 @@
  * (live streams, the event log and webhooks follow); call notifyUsers inside the transaction
  * of a change that someone must be told about.
  */
-export { notifyUsers, notifyMany, type NotifyInput } from './inbox.ts';
+export { deliverNotices, notifyUsers, notifyMany, recipientsOf, type NotifyInput } from './inbox.ts';
 export { receives, divisionChain } from './audience.ts';
 export { startWebhookWorker, deliverDueWebhooks, type WorkerOptions } from './worker.ts';
 export { notifyRoutes } from './routes.ts';
