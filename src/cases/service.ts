@@ -138,6 +138,7 @@ export async function reportCase(ctx: AppContext, reporter: Reporter, input: Int
     if (!earlier) throw new Problem('CY_INTERNAL');
     return replay(ctx, earlier, hash);
   }
+  rememberCreated(ctx, draft);
   ctx.bus.publish(caseEvent(ctx, 'case.created', draft, {}));
   return { case: draft, replayed: false };
 }
@@ -456,9 +457,39 @@ export function caseDescriptions(ctx: AppContext, ids: readonly string[]): Promi
   return store.descriptionsOf(ctx.db, ids);
 }
 
-/** Cases by id, in no particular order (those that exist), for other features' background work (no caller, so no jurisdiction check). */
-export function casesByIds(ctx: AppContext, ids: readonly string[]): Promise<Case[]> {
-  return store.getCases(ctx.db, ids);
+/**
+ * Cases this node has just created, as written, so the work that follows each intake (triage)
+ * need not read them back: taken once each, and only while fresh (within FRESH_MS, before any
+ * action could have changed them much); the oldest go when too many wait.
+ */
+const justCreated = new WeakMap<AppContext, Map<string, { c: Case; atMs: number }>>();
+const JUST_CREATED_KEPT = 10_000;
+const FRESH_MS = 2_000;
+
+function rememberCreated(ctx: AppContext, c: Case): void {
+  let kept = justCreated.get(ctx);
+  if (!kept) justCreated.set(ctx, (kept = new Map()));
+  if (kept.size >= JUST_CREATED_KEPT) kept.delete(kept.keys().next().value!);
+  kept.set(c.id, { c, atMs: Date.now() });
+}
+
+/**
+ * Cases by id, in no particular order (those that exist), for other features' background work
+ * (no caller, so no jurisdiction check): those this node has just created from memory, the rest
+ * from the database.
+ */
+export async function casesByIds(ctx: AppContext, ids: readonly string[]): Promise<Case[]> {
+  const kept = justCreated.get(ctx);
+  const now = Date.now();
+  const found: Case[] = [];
+  const missing: string[] = [];
+  for (const id of ids) {
+    const entry = kept?.get(id);
+    kept?.delete(id);
+    if (entry && now - entry.atMs <= FRESH_MS) found.push(entry.c);
+    else missing.push(id);
+  }
+  return missing.length ? [...found, ...(await store.getCases(ctx.db, missing))] : found;
 }
 
 /** Counts for the demand map (需求图谱); the caller checked the jurisdiction and passes its streets. */

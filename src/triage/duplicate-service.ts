@@ -85,7 +85,7 @@ export async function proposeDuplicates(ctx: AppContext, reports: readonly NewRe
     }
   });
   if (proposals.length === 0) return [];
-  const inserted = await ctx.db.transaction((tx) => store.insertProposals(tx, proposals));
+  const inserted = await store.insertProposals(ctx.db, proposals);
   for (const { c } of open) {
     const mine = inserted.filter((r) => r.caseId === c.id);
     if (mine.length === 0) continue;
