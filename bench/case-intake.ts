@@ -7,7 +7,9 @@
  * `chengyun serve` as its own process and drives POST /api/v1/cases at a fixed number of
  * requests in flight with realistic reports, each with its own Idempotency-Key. References,
  * measured the same way: the same server's GET /health (HTTP floor), and a plain insert of the
- * same case row through the server's own storage layer (database floor). Then, to see where
+ * same case row through the server's own storage layer, and the rows a report adds made inside
+ * PostgreSQL with no application at all (the database floor, what any intake must cost it),
+ * from which the bench works out what the machine's cores allow. Then, to see where
  * an intake's time goes: pg_stat_activity sampled during the run, and a run against a copy of
  * the server whose database handle times every statement and whose CPU is sampled by V8
  * (bench/_intake-profile-server.ts).
@@ -235,6 +237,67 @@ async function measureDirect(db: Db, url: string, workload: string, op: (i: numb
   return row;
 }
 
+// ── the database floor: an intake's rows with no application at all ───────────────────
+
+/**
+ * The rows one report adds (case, idempotency key, first timeline entry, its SLA timers, a notice,
+ * the audit entry, the event-log entry, the triage cell), made inside PostgreSQL from cases the
+ * HTTP runs created — no client, no parameters, no searches, no locks held across statements —
+ * 64 reports per statement, two connections. What PostgreSQL spends per report here is the least
+ * any intake writing these rows can cost it.
+ */
+const FLOOR_BATCH = 64;
+
+const FLOOR_SQL = `
+with t as (select c.*, gen_random_uuid()::text as nid from bench_floor_template c),
+ k as (insert into case_idempotency (owner, key, request_hash, case_id, created_at) select 'bench:floor', t.nid, md5(t.nid) || md5(t.nid), t.nid, now() from t),
+ c as (insert into case_record select t.nid, 'F' || t.nid, version, status, suspended_from, channel, appeal_type, domain, category_code, urgency, title,
+         description, address, lon, lat, grid_code, community_code, street_code, district_code, location_date, reporter_user_id, reporter_name,
+         reporter_phone, photos, owner_unit_id, assignee_unit_id, recommended_unit_id, routing_rule_id, tasks, rework_count, reopen_count,
+         extension_minutes, pending_extension, satisfaction, satisfaction_comment, master_id, sla, due_at, now(), now(), closed_at from t),
+ e as (insert into case_event (case_id, seq, at, action, from_status, to_status, actor_user_id, actor_unit_id, note, data)
+         select t.nid, 1, now(), 'report', null, 'reported', t.reporter_user_id, null, null,
+                jsonb_build_object('channel', t.channel, 'recommendedUnitId', t.recommended_unit_id, 'ownerUnitId', t.owner_unit_id) from t),
+ tm as (insert into case_timer (id, case_id, kind, due_at, payload)
+         select gen_random_uuid()::text, t.nid, p.kind, p.due_at, p.payload from t join case_timer p on p.case_id = t.id and p.fired_at is null),
+ n as (insert into notification (id, user_id, at, kind, title, body, subject_type, subject_id)
+         select gen_random_uuid()::text, u.id, now(), 'case.created', '新案件 ' || t.number, t.title, 'case', t.nid
+           from t join lateral (select id from app_user where unit_id = t.owner_unit_id and not disabled limit 1) u on true),
+ a as (insert into audit_log (seq, chain, chain_seq, at, actor, action, entity_type, entity_id, before, after, request_id, prev_hash, hash)
+         select nextval('audit_seq'), 1000, nextval('audit_seq'), now(), t.reporter_user_id, 'case.report', 'case', t.nid, null, to_jsonb(t) - 'nid',
+                'bench-floor', encode(sha256(t.nid::bytea), 'hex'), encode(sha256(t.id::bytea), 'hex') from t),
+ l as (insert into event_log (id, type, at, subject_type, subject_id, scope, payload, logged_at)
+         select gen_random_uuid()::text, 'case.created', now(), 'case', t.nid,
+                jsonb_build_object('divisionCodes', jsonb_build_array('500000', t.district_code, t.street_code, t.community_code),
+                                   'unitIds', jsonb_build_array(t.owner_unit_id), 'userIds', '[]'::jsonb),
+                jsonb_build_object('number', t.number, 'status', t.status, 'statusName', '上报', 'urgency', t.urgency, 'lon', t.lon, 'lat', t.lat,
+                                   'title', t.title, 'dueAt', t.due_at),
+                now() from t),
+ g as (insert into triage_case_cell (case_id, cell, category_code, created_at) select t.nid, 'floor:' || t.grid_code, coalesce(t.category_code, '-'), now() from t)
+select count(*)::int as n from t`;
+
+async function databaseFloor(url: string, db: Db): Promise<{ reportsPerSecond: number; postgresMsPerReport: number; cpu: CpuShare; rowsPerReport: number }> {
+  await db.query(`create table bench_floor_template as select * from case_record where number not like 'B%' order by random() limit ${FLOOR_BATCH}`);
+  const connections = await Promise.all([openDb({ databaseUrl: url }), openDb({ databaseUrl: url })]);
+  try {
+    await connections[0].query(FLOOR_SQL);
+    const before = await dbCounters(db);
+    const cpu = cpuMeter(null);
+    const started = performance.now();
+    let reports = 0;
+    await Promise.all(connections.map(async (c) => {
+      while (performance.now() - started < SHORT_MS) reports += (await c.query<{ n: number }>(FLOOR_SQL))[0].n;
+    }));
+    const share = cpu.stop();
+    const seconds = (performance.now() - started) / 1000;
+    const rows = minus(await dbCounters(db), before).tuplesInserted;
+    const reportsPerSecond = reports / seconds;
+    return { reportsPerSecond, postgresMsPerReport: ((share.postgresPct ?? NaN) * 10) / reportsPerSecond, cpu: share, rowsPerReport: rows / reports };
+  } finally {
+    await Promise.all(connections.map((c) => c.close()));
+  }
+}
+
 // ── the profiled server ────────────────────────────────────────────────────────────────
 
 interface ProfileStats {
@@ -286,7 +349,11 @@ async function profileRun(url: string, points: Map<string, [number, number][]>):
 
 // ── main ───────────────────────────────────────────────────────────────────────────────
 
-async function postgresRows(): Promise<{ rows: Row[]; direct: Row[]; profile: Awaited<ReturnType<typeof profileRun>>; seedSeconds: number; points: Map<string, [number, number][]>; auditChains: number }> {
+type Floor = Awaited<ReturnType<typeof databaseFloor>>;
+
+async function postgresRows(): Promise<{
+  rows: Row[]; direct: Row[]; floor: Floor; profile: Awaited<ReturnType<typeof profileRun>>; seedSeconds: number; points: Map<string, [number, number][]>; auditChains: number;
+}> {
   const name = `chengyun_bench_${process.pid}`;
   const url = await freshDatabase(name);
   let server: ServerProcess | undefined;
@@ -319,7 +386,9 @@ async function postgresRows(): Promise<{ rows: Row[]; direct: Row[]; profile: Aw
     const direct: Row[] = [];
     for (const c of CONCURRENCY) direct.push(await measureDirect(db, url, RAW_INSERT, rawInsertOp(db, list, `raw${c}`), c, DURATION_MS));
     const [{ n: auditChains }] = await db.query<{ n: number }>('select count(*)::int as n from audit_head');
-    return { rows, direct, profile, seedSeconds, points, auditChains };
+    const floor = await databaseFloor(url, db);
+    process.stderr.write(`  PostgreSQL database floor: ${fmt(floor.reportsPerSecond)} reports/s, ${fmt(floor.postgresMsPerReport, 3)} ms of PostgreSQL CPU per report\n`);
+    return { rows, direct, floor, profile, seedSeconds, points, auditChains };
   } finally {
     await server?.stop();
     await db?.close();
@@ -390,6 +459,15 @@ async function main(): Promise<void> {
     return line(r, `${fmt((r.load.opsPerSecond / h) * 100, 1)}% of /health${raw}`);
   });
   const pgIntake64 = intake.find((r) => r.backend === 'PostgreSQL' && r.concurrency === 64)!;
+  // CPU per request, ms, from a run's CPU shares (percent of a core) and its rate.
+  const msPer = (r: Row, pct: number | null) => ((pct ?? NaN) * 10) / r.load.opsPerSecond;
+  const cores = os.cpus().length;
+  const cost = { server: msPer(best, best.cpu.serverPct), postgres: msPer(best, best.cpu.postgresPct), bench: msPer(best, best.cpu.benchPct) };
+  const costTotal = cost.server + cost.postgres + cost.bench;
+  const budget = (cores * 1000) / TARGET.casesPerSecond;
+  const health64 = health('PostgreSQL', 64);
+  const healthCost = msPer(health64, health64.cpu.serverPct) + msPer(health64, health64.cpu.benchPct);
+  const floor = pgPart.floor;
   const breakdown = perIntakeBreakdown(pgPart.profile.stats, pgPart.profile.intakes).filter((b) => b.perIntake >= 0.01);
   const holds = pgPart.profile.stats.holds;
   const serialHoldEntry = Object.entries(holds).find(([k]) => k.startsWith('case_serial'))?.[1];
@@ -415,6 +493,14 @@ async function main(): Promise<void> {
       : []),
     '',
     `Target ≥ ${fmt(TARGET.casesPerSecond)} cases/s with p99 < ${TARGET.p99Ms} ms on PostgreSQL: **${met ? 'met' : 'not met'}** — best ${fmt(best.load.opsPerSecond)} cases/s at ${best.concurrency} in flight, p99 ${fmt(best.load.p99Ms, 1)} ms.`,
+    '',
+    `What this machine allows. CPU per report in that run: server ${fmt(cost.server, 3)} ms, PostgreSQL ${fmt(cost.postgres, 3)} ms, this load generator ${fmt(cost.bench, 3)} ms — `
+    + `${fmt(costTotal, 3)} ms in all, so the ${cores} cores allow at most ${fmt((cores * 1000) / costTotal)} reports/s at that cost, and one server process (one JavaScript thread) `
+    + `at most ${fmt(1000 / cost.server)}/s. ${fmt(TARGET.casesPerSecond)} reports/s leave ${fmt(budget, 2)} ms of CPU per report for everything. The database floor alone — `
+    + `the same rows made inside PostgreSQL with no application, no parameters and no searches (${fmt(floor.rowsPerReport, 1)} rows per report, ${FLOOR_BATCH} reports per statement, two connections) — `
+    + `costs PostgreSQL ${fmt(floor.postgresMsPerReport, 3)} ms per report (${fmt(floor.reportsPerSecond)} reports/s), and the HTTP floor (GET /health, server and load generator) `
+    + `${fmt(healthCost, 3)} ms per request: ${fmt(budget - floor.postgresMsPerReport - healthCost, 2)} ms would be left for all of the server's own work and the database's searches `
+    + `(today ${fmt(costTotal - floor.postgresMsPerReport - healthCost, 2)} ms).`,
     '',
     `Where the time goes (PostgreSQL, 64 in flight). The server's 10 pooled connections, sampled in pg_stat_activity every 10 ms (${pgIntake64.activity!.samples} samples):`,
     '',
@@ -456,6 +542,9 @@ async function main(): Promise<void> {
       figure(`intakes/s, ${r.backend}, ${r.concurrency} in flight`, r.load.opsPerSecond, 'req/s', { name: 'GET /health (HTTP floor)', value: health(r.backend, r.concurrency).load.opsPerSecond }),
       ...(r.backend === 'PostgreSQL' ? [figure(`intakes/s vs raw insert, ${r.concurrency} in flight`, r.load.opsPerSecond, 'req/s', { name: 'raw insert of the case row (database floor)', value: rawInsert(r.concurrency).load.opsPerSecond })] : []),
       figure(`intake p99, ${r.backend}, ${r.concurrency} in flight`, r.load.p99Ms, 'ms', { name: 'target p99', value: TARGET.p99Ms }, 'lower'),
+    ]).concat([
+      figure('CPU per report (server + PostgreSQL + load generator)', costTotal, 'ms', { name: `CPU per report at ${fmt(TARGET.casesPerSecond)}/s on ${cores} cores`, value: budget }, 'lower'),
+      figure('PostgreSQL CPU per report', cost.postgres, 'ms', { name: 'database floor (the same rows, no application)', value: floor.postgresMsPerReport }, 'lower'),
     ]),
     warmupSeconds: WARMUP_MS / 1000,
     durationSeconds: DURATION_MS / 1000,
@@ -463,6 +552,8 @@ async function main(): Promise<void> {
     target: { ...TARGET, met, best: { concurrency: best.concurrency, casesPerSecond: best.load.opsPerSecond, p99Ms: best.load.p99Ms } },
     runs: all,
     direct: pgPart.direct,
+    floor,
+    cpuPerReport: { ...cost, total: costTotal, budget, healthFloor: healthCost },
     profile: { run: pgPart.profile.row, intakes: pgPart.profile.intakes, stats: pgPart.profile.stats, perIntake: breakdown },
   });
 }
