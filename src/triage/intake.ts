@@ -47,8 +47,9 @@ const inFlight = new WeakMap<object, Set<Promise<unknown>>>();
 const MAX_BATCH = 64;
 
 /**
- * Handles every case created from now on; returns the unsubscribe function. Cases that arrive
- * while a pass runs wait and go together in the next one (no timer: a quiet system triages at once).
+ * Handles every case created on this node from now on; returns the unsubscribe function. Cases
+ * that arrive while a pass runs wait and go together in the next one (no timer: a quiet system
+ * triages at once).
  */
 export function watchIntake(ctx: AppContext): () => void {
   const running = new Set<Promise<unknown>>();
@@ -57,8 +58,9 @@ export function watchIntake(ctx: AppContext): () => void {
     await onCasesCreated(ctx, ids);
     return ids.map(() => undefined);
   }, { maxBatch: MAX_BATCH, concurrency: 1 });
-  return ctx.bus.subscribe((event) => {
-    if (event.type !== 'case.created' || event.subject.type !== 'case') return;
+  // Only the node that took a report triages it: every node hears every case.created.
+  return ctx.bus.subscribe((event, origin) => {
+    if (origin !== 'local' || event.type !== 'case.created' || event.subject.type !== 'case') return;
     const work: Promise<unknown> = batches.submit(event.subject.id)
       .catch((error: unknown) => ctx.log.error({ err: error, caseId: event.subject.id }, 'triage of a new case failed'))
       .finally(() => running.delete(work));
