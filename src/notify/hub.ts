@@ -126,6 +126,8 @@ export class EventHub {
   #unsubscribe: (() => void) | undefined;
   #stopListening: (() => void) | undefined;
   #webhooks: { filters: WebhookFilters; readAt: number } | undefined;
+  /** Counts changes announced, so a read that started before one is not kept after it. */
+  #webhookChanges = 0;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   /** Events are handled one after another, so the log, the ring and the streams share one order. */
   #queue: Promise<void> = Promise.resolve();
@@ -168,14 +170,16 @@ export class EventHub {
   /** The webhook filters are read again before the next events are logged. */
   forgetWebhooks(): void {
     this.#webhooks = undefined;
+    this.#webhookChanges++;
   }
 
   async #webhookFilters(): Promise<WebhookFilters> {
     const now = Date.now();
-    if (!this.#webhooks || now - this.#webhooks.readAt > WEBHOOK_FILTERS_MS) {
-      this.#webhooks = { filters: await store.activeWebhookFilters(this.#ctx.db), readAt: now };
-    }
-    return this.#webhooks.filters;
+    if (this.#webhooks && now - this.#webhooks.readAt <= WEBHOOK_FILTERS_MS) return this.#webhooks.filters;
+    const changes = this.#webhookChanges;
+    const filters = await store.activeWebhookFilters(this.#ctx.db);
+    if (changes === this.#webhookChanges) this.#webhooks = { filters, readAt: now };
+    return filters;
   }
 
   get options(): Readonly<StreamOptions> {

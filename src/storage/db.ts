@@ -37,10 +37,11 @@ export interface Db extends Queryable {
  * The embedded database ignores this.
  */
 const preparedNames = new Map<string, string>();
+let preparedCount = 0;
 
 /** Marks a statement's text as prepared (see above); returns the text. */
 export function prepared(sql: string): string {
-  if (!preparedNames.has(sql)) preparedNames.set(sql, `cy${preparedNames.size + 1}`);
+  if (!preparedNames.has(sql)) preparedNames.set(sql, `cy${++preparedCount}`);
   return sql;
 }
 
